@@ -1,0 +1,227 @@
+"""The token cache and the path snapshot, kept in memory and persisted atomically.
+
+Token counts are content-addressed — ``(encoding, xxh3_64, size) → tokens`` — so identical files
+anywhere count once and a renamed file is never re-tokenized. The path snapshot
+``path → (size, mtime_ns, inode, hash)`` lets a restarted process skip unchanged files without
+reading them, as git's index does. Both live in one msgpack file written to a temp file, fsynced
+and ``os.replace``d, so a crash mid-write leaves the old file or the new one, never a torn one.
+A file of another version, or one that fails to decode, is logged and discarded: the cache is an
+optimisation and must never stop a scan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from collections.abc import Iterable
+from pathlib import Path
+
+import msgspec
+
+log = logging.getLogger(__name__)
+
+CACHE_VERSION = 1
+CACHE_FILE_NAME = f"cache-v{CACHE_VERSION}.msgpack"
+ENV_CACHE_DIR = "SOURCEPACKER_CACHE_DIR"
+#: Persist after this many new entries, so a killed process loses little work.
+FLUSH_EVERY = 1000
+
+
+class PathRecord(msgspec.Struct, array_like=True, frozen=True):
+    """What the last scan saw of one path; ``array_like`` keeps 100k records compact."""
+
+    size: int
+    mtime_ns: int
+    ino: int
+    hash: int
+    #: Modified so close to when it was seen that a later same-size edit could keep the same
+    #: mtime (git's "racily clean" case): such a record is always re-hashed next time.
+    racy: bool = False
+    #: A skip reason found by reading (binary, invalid-utf8): unchanged files stay skipped
+    #: without being read again.
+    skip: str = ""
+
+
+class TokenEntry(msgspec.Struct, array_like=True, frozen=True):
+    hash: int
+    size: int
+    tokens: int
+
+
+class CacheFile(msgspec.Struct):
+    """The on-disk layout; bump ``CACHE_VERSION`` on any change."""
+
+    version: int
+    tokens: dict[str, list[TokenEntry]] = {}
+    paths: dict[str, PathRecord] = {}
+
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(CacheFile)
+
+
+@dataclass
+class TokenCache:
+    """In-memory cache with a dirty revision; safe to use from several threads."""
+
+    path: Path | None
+    tokens: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    paths: dict[str, PathRecord] = field(default_factory=dict)
+    revision: int = 0
+    saved_revision: int = 0
+    load_error: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def load(cls, path: Path | None) -> TokenCache:
+        cache = cls(path)
+        if path is None:
+            return cache
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return cache
+        except OSError as exc:
+            cache.load_error = f"cannot read cache {path}: {exc}"
+            log.warning("%s; starting empty", cache.load_error)
+            return cache
+        try:
+            stored = _decoder.decode(data)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            cache.load_error = f"corrupt cache {path}: {exc}"
+            log.warning("%s; rebuilding it", cache.load_error)
+            return cache
+        if stored.version != CACHE_VERSION:
+            cache.load_error = f"cache {path} has version {stored.version}"
+            log.info("%s, expected %d; discarding it", cache.load_error, CACHE_VERSION)
+            return cache
+        cache.tokens = {
+            (encoding, e.hash, e.size): e.tokens
+            for encoding, entries in stored.tokens.items()
+            for e in entries
+        }
+        cache.paths = dict(stored.paths)
+        return cache
+
+    def get(self, encoding: str, digest: int, size: int) -> int | None:
+        return self.tokens.get((encoding, digest, size))
+
+    def put(self, encoding: str, digest: int, size: int, tokens: int) -> None:
+        with self._lock:
+            key = (encoding, digest, size)
+            if self.tokens.get(key) != tokens:
+                self.tokens[key] = tokens
+                self.revision += 1
+
+    def set_paths(self, records: dict[str, PathRecord], removed: Iterable[str] = ()) -> None:
+        with self._lock:
+            self.paths.update(records)
+            for rel in removed:
+                self.paths.pop(rel, None)
+            if records or removed:
+                self.revision += 1
+
+    def replace_paths(self, records: dict[str, PathRecord]) -> None:
+        with self._lock:
+            if records != self.paths:
+                self.paths = dict(records)
+                self.revision += 1
+
+    @property
+    def dirty(self) -> bool:
+        return self.revision != self.saved_revision
+
+    def maybe_flush(self) -> bool:
+        """Save when at least ``FLUSH_EVERY`` changes accumulated since the last save."""
+        if self.revision - self.saved_revision >= FLUSH_EVERY:
+            return self.save()
+        return False
+
+    def save(self) -> bool:
+        """Write atomically; returns False (and logs) when the location is not writable."""
+        if self.path is None or not self.dirty:
+            return False
+        with self._write_lock:
+            with self._lock:
+                revision = self.revision
+                by_encoding: dict[str, list[TokenEntry]] = {}
+                for (encoding, digest, size), tokens in self.tokens.items():
+                    by_encoding.setdefault(encoding, []).append(TokenEntry(digest, size, tokens))
+                snapshot = CacheFile(CACHE_VERSION, by_encoding, dict(self.paths))
+            try:
+                atomic_write(self.path, _encoder.encode(snapshot))
+            except OSError as exc:
+                log.warning("cannot write cache %s: %s", self.path, exc)
+                return False
+            # A put() that raced this write bumped revision past ``revision``: stays dirty.
+            self.saved_revision = revision
+            return True
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so readers see the old or the new file, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def default_cache_dir(root: Path, override: str | os.PathLike[str] | None = None) -> Path:
+    """Where the cache of workspace ``root`` lives.
+
+    Precedence: explicit override → ``$SOURCEPACKER_CACHE_DIR`` (one sub-folder per workspace)
+    → ``ROOT/.sourcepacker/cache`` → the user cache dir when the workspace is read-only.
+    """
+    if override:
+        return Path(override)
+    env = os.environ.get(ENV_CACHE_DIR)
+    if env:
+        return Path(env) / _workspace_key(root)
+    in_tree = root / ".sourcepacker" / "cache"
+    if _ensure_writable(in_tree):
+        _write_self_ignore(in_tree)
+        return in_tree
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("sourcepacker")) / _workspace_key(root)
+
+
+def _workspace_key(root: Path) -> str:
+    import xxhash
+
+    resolved = str(root.resolve())
+    return f"{Path(resolved).name or 'root'}-{xxhash.xxh3_64_hexdigest(resolved.encode())[:12]}"
+
+
+def _ensure_writable(directory: Path) -> bool:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(directory, os.W_OK)
+
+
+def _write_self_ignore(directory: Path) -> None:
+    """A ``.gitignore`` of ``*`` in the cache dir, as ruff and pytest do for theirs.
+
+    Only the cache is ignored: profiles beside it in ``.sourcepacker/`` are meant for git.
+    """
+    marker = directory / ".gitignore"
+    if not marker.exists():
+        try:
+            marker.write_text("# Created by sourcepacker; the cache never belongs in git.\n*\n")
+        except OSError:
+            pass

@@ -1,0 +1,108 @@
+"""Reading, hashing and tokenizing files: the work done off the main thread.
+
+One function, :func:`read_and_count`, does everything a file needs — read it once, refuse
+binary or non-UTF-8 content, hash it with xxh3_64, look the hash up in the cache and tokenize
+only on a miss — so a thread pool never reads a file twice. A process pool cannot see the
+cache, so there the caller hashes first (:func:`read_and_hash`) and sends only misses to the
+workers, which read the file again (from the page cache), check the hash still matches, and
+count it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import xxhash
+
+from .walk import SkipReason, classify_content
+
+#: ``(hash, size) → cached tokens``; reads of a dict, safe from any thread.
+Lookup = Callable[[int, int], int | None]
+
+
+@dataclass(slots=True, frozen=True)
+class FileCount:
+    rel: str
+    size: int
+    mtime_ns: int
+    ino: int
+    hash: int
+    #: Exact count, or None when the caller still has to tokenize (process pool) or on a skip.
+    tokens: int | None
+    from_cache: bool = False
+    skip: SkipReason | None = None
+    detail: str = ""
+
+
+def read_and_hash(root: str, rel: str) -> tuple[FileCount, str | None]:
+    """Stat, read, classify and hash one file. Returns the text when it is countable."""
+    path = os.path.join(root, rel)
+    try:
+        with open(path, "rb") as f:
+            # fstat before reading: an edit during the read then shows as a changed stat on
+            # the next scan, never as a new count recorded under the old stat.
+            st = os.fstat(f.fileno())
+            data = f.read()
+    except FileNotFoundError:
+        return _skipped(rel, SkipReason.VANISHED, "deleted during the scan"), None
+    except OSError as exc:
+        return _skipped(rel, SkipReason.UNREADABLE, exc.strerror or str(exc)), None
+    reason = classify_content(data)
+    digest = xxhash.xxh3_64_intdigest(data)
+    base = FileCount(rel, len(data), st.st_mtime_ns, st.st_ino, digest, None)
+    if reason is not None:
+        return _with_skip(base, reason), None
+    return base, data.decode("utf-8")
+
+
+def read_and_count(
+    root: str, rel: str, lookup: Lookup | None, count: Callable[[str], int]
+) -> FileCount:
+    """The whole per-file job for a thread pool: read once, tokenize only on a cache miss."""
+    result, text = read_and_hash(root, rel)
+    if text is None:
+        return result
+    if lookup is not None:
+        cached = lookup(result.hash, result.size)
+        if cached is not None:
+            return _with_tokens(result, cached, from_cache=True)
+    return _with_tokens(result, count(text), from_cache=False)
+
+
+def _skipped(rel: str, reason: SkipReason, detail: str) -> FileCount:
+    return FileCount(rel, 0, 0, 0, 0, None, skip=reason, detail=detail)
+
+
+def _with_skip(base: FileCount, reason: SkipReason) -> FileCount:
+    return FileCount(base.rel, base.size, base.mtime_ns, base.ino, base.hash, None, skip=reason)
+
+
+def _with_tokens(base: FileCount, tokens: int, *, from_cache: bool) -> FileCount:
+    return FileCount(base.rel, base.size, base.mtime_ns, base.ino, base.hash, tokens, from_cache)
+
+
+# --- process-pool worker side -------------------------------------------------------------
+
+_worker_count: Callable[[str], int] | None = None
+
+
+def worker_init(encoding: str) -> None:
+    """Runs once per spawned worker: stdout belongs to JSON-RPC, and load the encoding once."""
+    global _worker_count
+    sys.stdout = sys.stderr
+    from .vocab import counter
+
+    _worker_count = counter(encoding)
+
+
+def worker_count_batch(root: str, items: list[tuple[str, int]]) -> list[FileCount]:
+    """Count a batch of cache misses ``(rel, expected_hash)`` in a worker process.
+
+    The worker reads each file itself (no content crosses the pipe) and returns the hash it
+    actually counted, so the caller sees when a file changed between hashing and counting.
+    """
+    assert _worker_count is not None, "worker_init did not run"
+    return [read_and_count(root, rel, None, _worker_count) for rel, _expected in items]

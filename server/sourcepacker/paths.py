@@ -1,0 +1,46 @@
+"""Paths from requests: resolved, and refused unless they stay inside the workspace folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+
+class OutsideWorkspaceError(ValueError):
+    pass
+
+
+def safe_rel(root: Path, rel: str) -> str:
+    """Normalise a request path to a relative POSIX path inside ``root`` ("" for the root).
+
+    Refused: absolute paths, ``..`` anywhere, NUL bytes, and paths whose existing part
+    resolves (through symlinks) outside the folder.
+    """
+    if not isinstance(rel, str) or "\0" in rel:
+        raise OutsideWorkspaceError(f"invalid path {rel!r}")
+    rel = rel.replace("\\", "/")
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or (len(rel) > 1 and rel[1] == ":"):
+        raise OutsideWorkspaceError(f"{rel!r} is absolute; paths are relative to the folder")
+    if ".." in pure.parts:
+        raise OutsideWorkspaceError(f"{rel!r} leaves the workspace folder")
+    clean = "/".join(p for p in pure.parts if p not in ("", "."))
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(real_root, clean))
+    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        raise OutsideWorkspaceError(f"{rel!r} resolves outside the workspace folder")
+    return clean
+
+
+def rel_from_uri(root: Path, uri: str) -> str | None:
+    """The relative path of a ``file://`` URI inside ``root``, or None when outside."""
+    from pygls.uris import to_fs_path
+
+    fs = to_fs_path(uri)
+    if fs is None:
+        return None
+    try:
+        rel = Path(fs).resolve().relative_to(root)
+    except ValueError:
+        return None
+    return "" if str(rel) == "." else rel.as_posix()

@@ -1,0 +1,186 @@
+"""The bounded tokenizer pool: batches of files in, per-file counts out, cancellable.
+
+Batches of 64 files: small enough that progress moves every ~20–50 ms on source code and a
+cancel lands quickly, large enough that per-task overhead (a future, a process round trip)
+stays under 1% of the work. Workers never touch shared state; the caller merges results on
+its own thread.
+
+Thread or process? tiktoken releases the GIL while encoding, so threads scale; they also
+start instantly, read each file once and see the cache. ``tests/bench/bench_engine.py``
+measures both: on the 2-core machine the thread pool reached the tokenizer limit while the
+process pool paid ~0.5 s per worker to spawn and load the encoding plus a second read of
+every miss. Threads are therefore the default; processes remain an option.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED
+
+from .counting import FileCount, Lookup, read_and_count, read_and_hash, worker_count_batch
+from .counting import worker_init
+
+BATCH_SIZE = 64
+
+
+class TokenizerPool:
+    """Counts files with ``size`` workers; workers start lazily, on the first cache miss."""
+
+    def __init__(self, encoding: str, kind: str = "thread", size: int = 2) -> None:
+        self.encoding = encoding
+        self.kind = kind
+        self.size = size
+        self._threads: ThreadPoolExecutor | None = None
+        self._processes: ProcessPoolExecutor | None = None
+        self._count: Callable[[str], int] | None = None
+        self._lock = threading.Lock()
+        self.queue_depth = 0
+        self.last_batch_seconds = 0.0
+
+    # The encoding loads on first use: a warm run that hits the cache never pays for it.
+    def count_text(self, text: str) -> int:
+        return self.counter()(text)
+
+    def counter(self) -> Callable[[str], int]:
+        with self._lock:
+            if self._count is None:
+                from .vocab import counter
+
+                self._count = counter(self.encoding)
+            return self._count
+
+    def count_files(
+        self,
+        root: str,
+        rels: Sequence[str],
+        lookup: Lookup,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[list[FileCount]]:
+        """Yield results batch by batch, in completion order, until done or cancelled."""
+        batches = [list(rels[i : i + BATCH_SIZE]) for i in range(0, len(rels), BATCH_SIZE)]
+        if self.kind == "process":
+            yield from self._count_in_processes(root, batches, lookup, cancel)
+        else:
+            yield from self._run(
+                self._thread_pool(), batches, cancel, lambda b: self._thread_batch(root, b, lookup)
+            )
+
+    def _thread_batch(self, root: str, batch: list[str], lookup: Lookup) -> list[FileCount]:
+        started = time.perf_counter()
+        count = _LazyCount(self)
+        out = [read_and_count(root, rel, lookup, count) for rel in batch]
+        self.last_batch_seconds = time.perf_counter() - started
+        return out
+
+    def _count_in_processes(
+        self,
+        root: str,
+        batches: list[list[str]],
+        lookup: Lookup,
+        cancel: threading.Event | None,
+    ) -> Iterator[list[FileCount]]:
+        """Hash on threads (cache hits end there), then send only misses to the workers."""
+        misses: list[tuple[str, int]] = []
+
+        def hash_batch(batch: list[str]) -> list[FileCount]:
+            out = []
+            for rel in batch:
+                result, text = read_and_hash(root, rel)
+                cached = None if text is None else lookup(result.hash, result.size)
+                if text is not None and cached is None:
+                    misses.append((rel, result.hash))
+                    continue
+                if cached is not None:
+                    result = FileCount(
+                        result.rel,
+                        result.size,
+                        result.mtime_ns,
+                        result.ino,
+                        result.hash,
+                        cached,
+                        True,
+                    )
+                out.append(result)
+            return out
+
+        yield from self._run(self._thread_pool(), batches, cancel, hash_batch)
+        if not misses or (cancel is not None and cancel.is_set()):
+            return
+        miss_batches = [misses[i : i + BATCH_SIZE] for i in range(0, len(misses), BATCH_SIZE)]
+        pool = self._process_pool()
+        yield from self._run(pool, miss_batches, cancel, None, root)
+
+    def _run(
+        self,
+        pool: Executor,
+        batches: Sequence[object],
+        cancel: threading.Event | None,
+        fn: Callable[[list[str]], list[FileCount]] | None,
+        root: str = "",
+    ) -> Iterator[list[FileCount]]:
+        # Keep the queue short (2 batches per worker) so a cancel or a newer scan is not
+        # stuck behind thousands of submitted tasks.
+        pending: set[Future[list[FileCount]]] = set()
+        todo = iter(batches)
+        limit = self.size * 2
+        try:
+            while True:
+                while len(pending) < limit and not (cancel is not None and cancel.is_set()):
+                    batch = next(todo, None)
+                    if batch is None:
+                        break
+                    if fn is None:
+                        pending.add(pool.submit(worker_count_batch, root, batch))
+                    else:
+                        pending.add(pool.submit(fn, batch))  # type: ignore[arg-type]
+                self.queue_depth = len(pending)
+                if not pending:
+                    return
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+            self.queue_depth = 0
+
+    def _thread_pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(self.size, thread_name_prefix="sp-count")
+            return self._threads
+
+    def _process_pool(self) -> ProcessPoolExecutor:
+        import multiprocessing
+
+        with self._lock:
+            if self._processes is None:
+                self._processes = ProcessPoolExecutor(
+                    self.size,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=worker_init,
+                    initargs=(self.encoding,),
+                )
+            return self._processes
+
+    def close(self) -> None:
+        with self._lock:
+            threads, processes = self._threads, self._processes
+            self._threads = self._processes = None
+        if threads is not None:
+            threads.shutdown(wait=True, cancel_futures=True)
+        if processes is not None:
+            processes.shutdown(wait=True, cancel_futures=True)
+
+
+class _LazyCount:
+    """Loads the encoding only when a batch actually has a cache miss."""
+
+    def __init__(self, pool: TokenizerPool) -> None:
+        self._pool = pool
+
+    def __call__(self, text: str) -> int:
+        return self._pool.counter()(text)

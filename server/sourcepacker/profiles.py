@@ -1,0 +1,111 @@
+"""Named selections saved as small JSON files in ``.sourcepacker/profiles/`` (meant for git).
+
+A profile stores the selection rules and the files they covered when saved, so that loading
+it later can point out files that appeared since: the user decides whether they belong.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .cache import atomic_write
+from .model import WorkspaceModel
+from .selection import Selection
+
+_NAME = re.compile(r"^[\w][\w .-]{0,63}$")
+LAST_SELECTION = "last-selection.json"
+
+
+class ProfileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileInfo:
+    name: str
+    paths: int
+    saved_at: str
+
+
+def profiles_dir(root: Path) -> Path:
+    return root / ".sourcepacker" / "profiles"
+
+
+def _path(root: Path, name: str) -> Path:
+    if not _NAME.match(name) or name.strip() != name:
+        raise ProfileError(
+            f"invalid profile name {name!r}: use letters, digits, space, '.', '-', '_' (max 64)"
+        )
+    return profiles_dir(root) / f"{name}.json"
+
+
+def save(root: Path, name: str, model: WorkspaceModel) -> ProfileInfo:
+    files = sorted(f.rel for f in model.files_selected())
+    data = {
+        "name": name,
+        "savedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rules": model.selection.to_json(),
+        "files": files,
+    }
+    atomic_write(_path(root, name), (json.dumps(data, indent=2) + "\n").encode())
+    return ProfileInfo(name, len(data["rules"]), str(data["savedAt"]))
+
+
+def load(root: Path, name: str, model: WorkspaceModel) -> list[str]:
+    """Apply profile ``name`` to ``model``; returns the selected files that are new since."""
+    data = _read(_path(root, name))
+    rules = data.get("rules")
+    if not isinstance(rules, dict) or not all(isinstance(v, bool) for v in rules.values()):
+        raise ProfileError(f"profile {name!r} is malformed: 'rules' must map paths to booleans")
+    known = set(data.get("files") or [])
+    model.selection = Selection({str(k): v for k, v in rules.items()})
+    return sorted(f.rel for f in model.files_selected() if f.rel not in known)
+
+
+def delete(root: Path, name: str) -> None:
+    path = _path(root, name)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        raise ProfileError(f"no profile named {name!r}") from None
+
+
+def list_profiles(root: Path) -> list[ProfileInfo]:
+    out = []
+    for path in sorted(profiles_dir(root).glob("*.json")):
+        try:
+            data = _read(path)
+        except ProfileError:
+            continue
+        out.append(ProfileInfo(path.stem, len(data.get("rules") or {}), str(data.get("savedAt"))))
+    return out
+
+
+def _read(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"no profile named {path.stem!r}") from None
+    except (OSError, ValueError) as exc:
+        raise ProfileError(f"cannot read profile {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ProfileError(f"profile {path} is not a JSON object")
+    return data
+
+
+def save_last(cache_dir: Path, selection: Selection) -> None:
+    atomic_write(cache_dir / LAST_SELECTION, json.dumps(selection.to_json()).encode())
+
+
+def load_last(cache_dir: Path) -> Selection:
+    try:
+        rules = json.loads((cache_dir / LAST_SELECTION).read_text())
+    except (OSError, ValueError):
+        return Selection()
+    if not isinstance(rules, dict):
+        return Selection()
+    return Selection({str(k): bool(v) for k, v in rules.items()})

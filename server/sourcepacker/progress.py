@@ -1,0 +1,75 @@
+"""Terminal progress and ``--stats`` for the command line (rich, loaded only for a terminal)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from .engine import Engine, ScanReport
+from .model import FileState
+
+
+class _TerminalListener:
+    """A live bar: the estimate first, then the exact total as batches land."""
+
+    def __init__(self, engine: Engine, progress: Any) -> None:
+        self.engine = engine
+        self.progress = progress
+        self.task = progress.add_task("Scanning", total=None, tokens="")
+
+    def _tokens(self) -> str:
+        with self.engine.lock:
+            sums = self.engine.model.totals()
+        marker = "~" if sums.pending else ""
+        return f"{marker}{sums.tokens:,} tokens"
+
+    def discovered(self, files: int) -> None:
+        self.progress.update(self.task, description=f"Found {files:,} files", tokens=self._tokens())
+
+    def progress(self, phase: str, done: int, total: int) -> None:  # type: ignore[override]
+        self.progress.update(
+            self.task,
+            description="Tokenizing",
+            completed=done,
+            total=total or 1,
+            tokens=self._tokens(),
+        )
+
+    def counted(self, files: list[FileState]) -> None:
+        pass
+
+
+def scan_with_progress(engine: Engine, *, show: bool) -> ScanReport:
+    if not show:
+        return engine.scan()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import TimeElapsedColumn
+    from rich.console import Console
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[tokens]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        listener = _TerminalListener(engine, bar)
+        return engine.scan(listener=listener)
+
+
+def print_stats(engine: Engine, report: ScanReport) -> None:
+    sums = engine.model.totals()
+    out = sys.stderr
+    print(f"files found:  {report.files:,}", file=out)
+    print(f"read+hashed:  {report.read:,}", file=out)
+    print(f"tokenized:    {report.tokenized:,}", file=out)
+    print(f"cache hits:   {report.cache_hits:,}", file=out)
+    skipped = ", ".join(f"{reason} {n}" for reason, n in sorted(report.skipped.items()))
+    print(
+        f"skipped:      {sum(report.skipped.values()):,}" + (f" ({skipped})" if skipped else ""),
+        file=out,
+    )
+    print(f"tokens:       {sums.tokens:,} ({engine.encoding})", file=out)
+    stages = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in report.stage_seconds.items())
+    print(f"time:         {stages}", file=out)

@@ -1,0 +1,128 @@
+"""A real LSP client (pytest-lsp) against the real ``python -m sourcepacker serve`` subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+Predicate = Callable[[], bool]
+
+
+class Harness:
+    """One daemon session: requests, recorded notifications, and waiting on conditions."""
+
+    def __init__(self, client: LanguageClient, root: Path) -> None:
+        self.client = client
+        self.root = root
+        self.uri = root.as_uri()
+        self.totals: list[Any] = []
+        self.file_tokens: list[Any] = []
+        self.tree_changed: list[Any] = []
+        self.changed = asyncio.Event()
+        for method, store in (
+            ("sourcepacker/totals", self.totals),
+            ("sourcepacker/fileTokens", self.file_tokens),
+            ("sourcepacker/treeChanged", self.tree_changed),
+        ):
+            client.feature(method)(self._recorder(store))
+
+    def _recorder(self, store: list[Any]) -> Callable[[Any, Any], None]:
+        def record(*args: Any) -> None:
+            store.append(args[-1])
+            self.changed.set()
+
+        return record
+
+    async def request(self, method: str, **params: Any) -> Any:
+        params.setdefault("rootUri", self.uri)
+        return await self.client.protocol.send_request_async(method, params)
+
+    async def wait_for(self, predicate: Predicate, timeout: float = 30) -> None:
+        async def loop() -> None:
+            while not predicate():
+                self.changed.clear()
+                if predicate():
+                    return
+                try:
+                    await asyncio.wait_for(self.changed.wait(), 0.5)
+                except TimeoutError:
+                    pass
+
+        await asyncio.wait_for(loop(), timeout)
+
+    async def wait_exact(self, timeout: float = 60, scans: int = 1) -> Any:
+        """The totals after ``scans`` scans have finished and nothing is pending."""
+
+        async def settled() -> Any:
+            while True:
+                stats = await self.request("sourcepacker/stats")
+                last = self.totals[-1] if self.totals else None
+                if (
+                    stats.scans >= scans
+                    and not stats.scanning
+                    and last is not None
+                    and last.workspace.pendingFiles == 0
+                ):
+                    return last
+                await asyncio.sleep(0.05)
+
+        return await asyncio.wait_for(settled(), timeout)
+
+
+StartFn = Callable[..., Awaitable[Harness]]
+
+
+@pytest_asyncio.fixture
+async def start_daemon(tmp_path: Path) -> AsyncIterator[StartFn]:
+    clients: list[LanguageClient] = []
+    cache_root = tmp_path / "cache"
+
+    async def start(root: Path, options: dict[str, Any] | None = None) -> Harness:
+        env = dict(os.environ, SOURCEPACKER_CACHE_DIR=str(cache_root))
+        config = ClientServerConfig(
+            server_command=[sys.executable, "-m", "sourcepacker", "serve"], server_env=env
+        )
+        client = await config.start()
+        assert isinstance(client, LanguageClient)
+        clients.append(client)
+        harness = Harness(client, root)
+        await client.initialize_session(
+            types.InitializeParams(
+                capabilities=client_capabilities("visual-studio-code"),
+                root_uri=root.as_uri(),
+                workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+                initialization_options=options or {},
+            )
+        )
+        return harness
+
+    yield start
+    for client in clients:
+        try:
+            await asyncio.wait_for(client.shutdown_session(), 20)
+        except Exception:  # a test that stopped its daemon itself
+            pass
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    (root / "src" / "pkg").mkdir(parents=True)
+    (root / "docs").mkdir()
+    (root / "src" / "main.py").write_text("def main():\n    print('hello')\n")
+    (root / "src" / "pkg" / "util.py").write_text("X = 1\n\n\ndef util(a, b):\n    return a + b\n")
+    (root / "docs" / "guide.md").write_text("# Guide\n\nSome words about the tool.\n")
+    (root / "README.md").write_text("# Project\n")
+    (root / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0")
+    (root / ".gitignore").write_text("*.log\n")
+    (root / "debug.log").write_text("ignored\n")
+    return root

@@ -1,0 +1,158 @@
+"""The daemon end to end, through pytest-lsp, as an editor would drive it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import StartFn
+from pygls.exceptions import JsonRpcException
+
+from sourcepacker.vocab import counter
+
+count = counter("o200k_base")
+
+
+def cli_pack(root: Path, *paths: str) -> dict[str, object]:
+    args = [str(root / p) for p in paths] if paths else [str(root)]
+    out = subprocess.run(
+        [sys.executable, "-m", "sourcepacker", "pack", *args, "--root", str(root), "--json",
+         "--cache-dir", str(root.parent / "cli-cache")],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout)
+
+
+async def test_initialize_progress_and_totals_match_cli(start_daemon: StartFn, workspace: Path):
+    ws = await start_daemon(workspace)
+    totals = await ws.wait_exact()
+    assert totals.workspace.files == 5  # 4 text files + .gitignore; png skipped, log ignored
+    assert totals.workspace.tokens == totals.workspace.exact
+    # progress begin ... end through the standard $/progress
+    reports = list(ws.client.progress_reports.values())
+    assert reports and reports[0][0].kind == "begin" and reports[0][-1].kind == "end"
+    cli = cli_pack(workspace)
+    assert sum(cli["files"].values()) == totals.workspace.tokens
+
+
+async def test_set_checked_and_pack_is_exact(start_daemon: StartFn, workspace: Path):
+    ws = await start_daemon(workspace)
+    await ws.wait_exact()
+    totals = await ws.request("sourcepacker/setChecked", paths=["src", "README.md"], checked=True)
+    assert totals.selected.files == 3
+    totals = await ws.request("sourcepacker/setChecked", paths=["src/pkg/util.py"], checked=False)
+    assert totals.selected.files == 2
+    listing = await ws.request("sourcepacker/listFiles", dir="src")
+    states = {e.path: e.checked for e in listing.entries}
+    assert states == {"src/pkg": "unchecked", "src/main.py": "checked"}
+    root = await ws.request("sourcepacker/listFiles")
+    assert {e.path: e.checked for e in root.entries}["src"] == "partial"
+    packed = await ws.request("sourcepacker/pack", format="markdown")
+    assert packed.fileCount == 2
+    assert packed.tokens == count(packed.text)
+    cli = cli_pack(workspace, "src/main.py", "README.md")
+    assert cli["tokens"] == (await ws.request("sourcepacker/pack")).tokens
+
+
+async def test_file_edit_retokenizes_one_file(start_daemon: StartFn, workspace: Path):
+    ws = await start_daemon(workspace)
+    before = await ws.wait_exact()
+    target = workspace / "src" / "main.py"
+    target.write_text(target.read_text() + "\n\ndef more():\n    return 'more tokens here'\n")
+    stats0 = await ws.request("sourcepacker/stats")
+    n = len(ws.totals)
+    ws.client.workspace_did_change_watched_files(
+        _watched(target.as_uri())
+    )
+    await ws.wait_for(lambda: len(ws.totals) > n and ws.totals[-1].workspace.tokens != before.workspace.tokens)
+    after = await ws.wait_exact()
+    stats1 = await ws.request("sourcepacker/stats")
+    assert stats1.tokenized - stats0.tokenized == 1
+    assert after.workspace.tokens > before.workspace.tokens
+
+
+async def test_unsaved_buffer_counts_live(start_daemon: StartFn, workspace: Path):
+    from lsprotocol import types
+
+    ws = await start_daemon(workspace)
+    before = await ws.wait_exact()
+    uri = (workspace / "README.md").as_uri()
+    ws.client.text_document_did_open(types.DidOpenTextDocumentParams(
+        types.TextDocumentItem(uri=uri, language_id="markdown", version=1, text="# Project\n")))
+    n = len(ws.totals)
+    text = "# Project\n\n" + "many more words in the buffer " * 20
+    ws.client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(version=2, uri=uri),
+        [types.TextDocumentContentChangeWholeDocument(text)]))
+    await ws.wait_for(lambda: len(ws.totals) > n)
+    assert ws.totals[-1].workspace.tokens == before.workspace.tokens - count("# Project\n") + count(text)
+    await ws.request("sourcepacker/setChecked", paths=["README.md"], checked=True)
+    packed = await ws.request("sourcepacker/pack")
+    assert "many more words" in packed.text and packed.tokens == count(packed.text)
+
+
+async def test_profiles_report_new_files(start_daemon: StartFn, workspace: Path):
+    ws = await start_daemon(workspace)
+    await ws.wait_exact()
+    await ws.request("sourcepacker/setChecked", paths=["src"], checked=True)
+    await ws.request("sourcepacker/profiles/save", name="backend")
+    (workspace / "src" / "new_module.py").write_text("NEW = True\n")
+    await ws.request("sourcepacker/scan")
+    await ws.request("sourcepacker/setChecked", paths=[""], checked=False)
+    loaded = await ws.request("sourcepacker/profiles/load", name="backend")
+    assert loaded.newFiles == ["src/new_module.py"]
+    assert loaded.totals.selected.files == 3
+    listing = await ws.request("sourcepacker/listFiles", dir="src")
+    assert [e.path for e in listing.entries if getattr(e, "isNew", False)] == ["src/new_module.py"]
+    names = [p.name for p in (await ws.request("sourcepacker/profiles/list")).profiles]
+    assert names == ["backend"]
+    await ws.request("sourcepacker/profiles/delete", name="backend")
+    assert (await ws.request("sourcepacker/profiles/list")).profiles == []
+
+
+async def test_bad_requests_get_errors_and_server_keeps_serving(
+    start_daemon: StartFn, workspace: Path, tmp_path: Path
+):
+    ws = await start_daemon(workspace)
+    await ws.wait_exact()
+    (tmp_path / "secret.txt").write_text("secret")
+    (workspace / "escape").symlink_to(tmp_path)
+    for method, params in [
+        ("sourcepacker/listFiles", {"dir": "../"}),
+        ("sourcepacker/listFiles", {"dir": "/etc"}),
+        ("sourcepacker/pack", {"paths": ["escape/secret.txt"]}),
+        ("sourcepacker/setChecked", {"paths": "not-a-list", "checked": True}),
+        ("sourcepacker/setChecked", {"checked": True}),
+        ("sourcepacker/listFiles", {"rootUri": "file:///nowhere"}),
+        ("sourcepacker/noSuchMethod", {}),
+        ("sourcepacker/pack", {"format": "yaml"}),
+    ]:
+        try:
+            await ws.request(method, **params)
+        except JsonRpcException:
+            pass
+        else:
+            raise AssertionError(f"{method} {params} was accepted")
+    listing = await ws.request("sourcepacker/listFiles")
+    assert any(e.path == "src" for e in listing.entries)
+
+
+async def test_restart_is_exact_from_cache(start_daemon: StartFn, workspace: Path):
+    first = await start_daemon(workspace)
+    totals = await first.wait_exact()
+    await first.client.shutdown_session()
+    second = await start_daemon(workspace)
+    await second.wait_for(lambda: bool(second.totals))
+    assert second.totals[0].workspace.tokens == totals.workspace.tokens
+    assert second.totals[0].workspace.pendingFiles == 0
+    await second.wait_exact()
+    stats = await second.request("sourcepacker/stats")
+    assert stats.tokenized == 0
+
+
+def _watched(uri: str):
+    from lsprotocol import types
+
+    return types.DidChangeWatchedFilesParams([types.FileEvent(uri, types.FileChangeType.Changed)])

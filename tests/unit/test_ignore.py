@@ -1,0 +1,351 @@
+"""Ignore rules: conformance against git itself, then our own sources and globs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sourcepacker.ignore import IgnoreRules, parse_pattern
+from sourcepacker.walk import walk
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is the oracle")
+
+Tree = dict[str, str | bytes]
+
+
+def _git_env(home: Path) -> dict[str, str]:
+    # A user's global excludes file would change git's answer: isolate from every config.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(
+        HOME=str(home), XDG_CONFIG_HOME=str(home), GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+    )  # fmt: skip
+    return env
+
+
+def make_repo(root: Path, tree: Tree, exclude: str | None = None) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", str(root)], check=True, env=_git_env(root.parent))
+    for rel, content in tree.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8", newline="")
+    if exclude is not None:
+        (root / ".git" / "info").mkdir(parents=True, exist_ok=True)
+        (root / ".git" / "info" / "exclude").write_text(exclude, encoding="utf-8", newline="")
+    return root
+
+
+def git_files(root: Path) -> set[str]:
+    cmd = ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"]
+    out = subprocess.run(
+        cmd, cwd=root, check=True, capture_output=True, env=_git_env(root.parent)
+    ).stdout
+    return {os.fsdecode(p) for p in out.split(b"\0") if p}
+
+
+def our_files(root: Path, **kwargs: object) -> set[str]:
+    rules = IgnoreRules(root, use_defaults=False, **kwargs)  # type: ignore[arg-type]
+    result = walk(root, rules, workers=2)
+    return {f.rel for f in result.files} | {s.rel for s in result.skipped}
+
+
+CASES = [
+    pytest.param(
+        {
+            ".gitignore": "*.log\n!keep.log\n",
+            "a.log": "",
+            "keep.log": "",
+            "s/b.log": "",
+            "s/keep.log": "",
+            "s/c.txt": "",
+        },
+        id="negation",
+    ),
+    pytest.param(
+        {
+            ".gitignore": "*.txt\n",
+            "s/.gitignore": "!important.txt\n",
+            "s/important.txt": "",
+            "s/other.txt": "",
+            "important.txt": "",
+            "s/t/important.txt": "",
+        },
+        id="nested-negation-overrides-parent",
+    ),
+    pytest.param(
+        {
+            ".gitignore": "!*.md\n",
+            "s/.gitignore": "*.md\n",
+            "a.md": "",
+            "s/b.md": "",
+            "s/t/c.md": "",
+        },
+        id="nested-rule-overrides-parent-negation",
+    ),
+    pytest.param(
+        {
+            ".gitignore": "/top.txt\nmid/file.txt\nname.txt\n",
+            "top.txt": "",
+            "s/top.txt": "",
+            "mid/file.txt": "",
+            "s/mid/file.txt": "",
+            "name.txt": "",
+            "s/t/name.txt": "",
+            "s/.gitignore": "/local.txt\n",
+            "s/local.txt": "",
+            "s/t/local.txt": "",
+            "local.txt": "",
+        },
+        id="anchored-vs-unanchored",
+    ),
+    pytest.param(
+        {
+            ".gitignore": "logs/\n",
+            "logs/a.txt": "",
+            "s/logs": "a file, not a dir",
+            "s/t/logs/b.txt": "",
+        },
+        id="dir-only",
+    ),
+    pytest.param(
+        {
+            ".gitignore": "**/foo\nabc/**\na/**/b\nx/**/y/\n",
+            "foo": "",
+            "s/foo": "",
+            "s/t/foo/z": "",
+            "abc/d/e": "",
+            "abc2": "",
+            "s/abc/e": "",
+            "a/b": "",
+            "a/q/b": "",
+            "a/q/r/b": "",
+            "a/bb": "",
+            "x/y/1": "",
+            "x/p/y/2": "",
+            "x/q/y": "a file",
+        },
+        id="double-star",
+    ),
+    pytest.param(
+        {
+            ".gitignore": "foo**/bar\nq**\n**z\nm/**n\n",
+            "foo/bar": "",
+            "fooo/k/bar": "",
+            "foox/bar": "",
+            "qq/r": "",
+            "s/q1": "",
+            "zz/z": "",
+            "s/az": "",
+            "m/nn": "",
+            "m/o/n": "",
+        },
+        id="double-star-not-special",
+    ),
+    pytest.param(
+        {
+            ".gitignore": "\\#hash.txt\n\\!bang.txt\nsp\\ \ntrail.txt   \n#comment.txt\n",
+            "#hash.txt": "",
+            "!bang.txt": "",
+            "sp ": "",
+            "sp": "",
+            "trail.txt": "",
+            "trail.txt   ": "",
+            "#comment.txt": "",
+        },
+        id="escapes-and-trailing-spaces",
+    ),
+    pytest.param(
+        {
+            ".gitignore": "[abc].txt\n[!abc].md\n[a-c]x\n[[:digit:]]*.dat\n[abc\n[]]y\n\\[k\n",
+            "a.txt": "",
+            "d.txt": "",
+            "a.md": "",
+            "d.md": "",
+            "bx": "",
+            "dx": "",
+            "1.dat": "",
+            "x1.dat": "",
+            "[abc": "",
+            "]y": "",
+            "[k": "",
+        },
+        id="bracket-classes",
+    ),
+    pytest.param(
+        {
+            ".gitignore": "?.txt\nsub/*.txt\n",
+            "é.txt": "",
+            "a.txt": "",
+            "ab.txt": "",
+            "sub/x.txt": "",
+            "sub/deep/y.txt": "",
+        },
+        id="question-mark-matches-a-byte",
+    ),
+    pytest.param(
+        {
+            ".gitignore": "build/\n!build/keep.txt\nout/*\n!out/keep.txt\n",
+            "build/keep.txt": "",
+            "build/x.txt": "",
+            "out/keep.txt": "",
+            "out/x.txt": "",
+            "out/d/keep.txt": "",
+        },
+        id="excluded-parent-cannot-be-reincluded",
+    ),
+    pytest.param(
+        {".gitignore": "a.txt\r\nb.txt  \r\n", "a.txt": "", "b.txt": "", "c.txt": ""},
+        id="crlf",
+    ),
+    pytest.param(
+        {".gitignore": b"\xef\xbb\xbfbom.txt\n", "bom.txt": "", "c.txt": ""},
+        id="utf8-bom",
+    ),
+]
+
+
+@pytest.mark.parametrize("tree", CASES)
+def test_matches_git(tmp_path: Path, tree: Tree) -> None:
+    root = make_repo(tmp_path / "repo", tree)
+    assert our_files(root) == git_files(root)
+
+
+def test_info_exclude_has_lowest_priority(tmp_path: Path) -> None:
+    tree: Tree = {".gitignore": "!secret2\n", "secret1": "", "secret2": "", "s/secret3": ""}
+    root = make_repo(tmp_path / "repo", tree, exclude="# local\nsecret*\n")
+    assert our_files(root) == git_files(root) == {".gitignore", "secret2"}
+
+
+NAMES = ["a", "b", "c.txt", "d.log", "e"]
+PATTERNS = [
+    "*.txt", "!*.txt", "a", "a/", "/a", "!a", "!a/", "b/", "/b/", "**/c.txt", "a/**", "b/**/d.log",
+    "*", "!b", "?", "[ab]", "[!a]*", "e/*.log", "!e/d.log", "/b/c.txt", "!/e", "**/e/", "a/*",
+    "!c.txt", "d.log ", "\\!d.log", "*.log/", "e/**/", "!**/a", "a*/",
+]  # fmt: skip
+
+
+@st.composite
+def repos(draw: st.DrawFn) -> tuple[list[str], dict[str, list[str]]]:
+    paths = draw(st.lists(st.lists(st.sampled_from(NAMES), min_size=1, max_size=3), max_size=12))
+    files: list[str] = []
+    for parts in sorted(paths, key=len, reverse=True):
+        rel = "/".join(parts)
+        if not any(f == rel or f.startswith(rel + "/") for f in files):
+            files.append(rel)  # deepest first, so a path never becomes both file and dir
+    dirs = sorted({""} | {f.rsplit("/", 1)[0] for f in files if "/" in f})
+    rules = draw(st.dictionaries(st.sampled_from(dirs), st.lists(st.sampled_from(PATTERNS))))
+    return files, rules
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(repos())
+def test_matches_git_on_random_trees(repo: tuple[list[str], dict[str, list[str]]]) -> None:
+    files, rules = repo
+    tree: Tree = {f: "" for f in files}
+    tree.update({f"{d}/.gitignore" if d else ".gitignore": "\n".join(r) for d, r in rules.items()})
+    with tempfile.TemporaryDirectory() as tmp:
+        root = make_repo(Path(tmp) / "repo", tree)
+        assert our_files(root) == git_files(root)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        pytest.param("", None, id="blank"),
+        pytest.param("# note", None, id="comment"),
+        pytest.param("   ", None, id="only-spaces"),
+        pytest.param("!", None, id="bare-bang"),
+    ],
+)
+def test_lines_that_are_no_pattern(line: str, expected: None) -> None:
+    assert parse_pattern(line) is expected
+
+
+def test_sourcepackerignore_beats_gitignore_at_same_level(tmp_path: Path) -> None:
+    tree: Tree = {".gitignore": "*.md\n", ".sourcepackerignore": "!README.md\nnotes/\n",
+                  "README.md": "", "x.md": "", "notes/a.txt": "", "s/.gitignore": "!x.md\n",
+                  "s/x.md": ""}  # fmt: skip
+    root = make_repo(tmp_path / "repo", tree)
+    assert our_files(root) == {".gitignore", ".sourcepackerignore", "README.md",
+                               "s/.gitignore", "s/x.md"}  # fmt: skip
+
+
+def test_user_exclude_beats_every_ignore_file(tmp_path: Path) -> None:
+    tree: Tree = {"s/.gitignore": "!*.txt\n", "s/a.txt": "", "s/keep.txt": "", "b.py": ""}
+    root = make_repo(tmp_path / "repo", tree)
+    assert our_files(root, exclude=["*.txt", "!keep.txt"]) == {"s/.gitignore", "s/keep.txt",
+                                                              "b.py"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("include", "expected"),
+    [
+        pytest.param(["*.py"], {"a.py", "src/b.py", "src/deep/c.py"}, id="basename"),
+        pytest.param(["src/"], {"src/b.py", "src/x.txt", "src/deep/c.py"}, id="directory"),
+        pytest.param(["/src/*.py"], {"src/b.py"}, id="anchored"),
+        pytest.param(["*.py", "!c.py"], {"a.py", "src/b.py"}, id="negated"),
+    ],
+)
+def test_include_globs(tmp_path: Path, include: list[str], expected: set[str]) -> None:
+    tree: Tree = {"a.py": "", "src/b.py": "", "src/x.txt": "", "src/deep/c.py": ""}
+    root = make_repo(tmp_path / "repo", tree)
+    assert our_files(root, include=include) == expected
+    rules = IgnoreRules(root, include=include)
+    assert {rel for rel in tree if rules.is_included(rel)} == expected
+
+
+def test_defaults(tmp_path: Path) -> None:
+    tree: Tree = {"node_modules/x/i.js": "", ".venv/lib/a.py": "", "pkg/__pycache__/m.pyc": "",
+                  "m.pyc": "", ".DS_Store": "", "build/o.txt": "", "package-lock.json": "",
+                  "uv.lock": "", "src/app.py": "", "src/build/keep.txt": "", "src/.gitignore":
+                  "!build/\n"}  # fmt: skip
+    root = make_repo(tmp_path / "repo", tree)
+    found = {f.rel for f in walk(root, IgnoreRules(root)).files}
+    assert found == {"package-lock.json", "uv.lock", "src/app.py", "src/.gitignore",
+                     "src/build/keep.txt"}  # fmt: skip
+    assert our_files(root) == set(tree)  # use_defaults=False: only .git stays out
+
+
+def test_defaults_are_a_class_level_list(tmp_path: Path) -> None:
+    class OnlyTxt(IgnoreRules):
+        DEFAULT_IGNORES = ("*.txt",)
+
+    rules = OnlyTxt(tmp_path)
+    assert rules.is_ignored("a.txt", False)
+    assert not rules.is_ignored("node_modules", True)
+
+
+def test_is_ignored_without_a_walk_sees_excluded_parents(tmp_path: Path) -> None:
+    tree: Tree = {".gitignore": "build/\n!build/keep.txt\n", "s/.gitignore": "*.tmp\n"}
+    root = make_repo(tmp_path / "repo", tree)
+    rules = IgnoreRules(root, use_defaults=False)
+    assert rules.is_ignored("build/keep.txt", False)
+    assert rules.is_ignored("s/t/x.tmp", False)
+    assert not rules.is_ignored("s/t/x.py", False)
+    assert rules.is_ignored(".git", True)
+    assert rules.is_ignored(".git/config", False)
+
+
+def test_invalidate_rereads_an_ignore_file(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", {"s/.gitignore": "*.a\n"})
+    rules = IgnoreRules(root)
+    assert rules.is_ignored("s/x.a", False)
+    (root / "s" / ".gitignore").write_text("*.b\n")
+    assert rules.is_ignored("s/x.a", False)  # cached until told
+    rules.invalidate("s")
+    assert not rules.is_ignored("s/x.a", False)
+    assert rules.is_ignored("s/t/x.b", False)
+    (root / ".gitignore").write_text("s/\n")
+    rules.invalidate()
+    assert rules.is_ignored("s/x.c", False)
