@@ -16,8 +16,8 @@ import logging
 import os
 import tempfile
 import threading
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec

@@ -12,8 +12,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .engine import ScanReport
 
 
 class CliError(Exception):
@@ -143,7 +147,7 @@ def _open_engine(args: argparse.Namespace, root: Path) -> object:
     return Engine(root, settings)
 
 
-def _scan(engine: object, args: argparse.Namespace) -> object:
+def _scan(engine: object, args: argparse.Namespace) -> ScanReport:
     from .engine import Engine
     from .progress import scan_with_progress
 

@@ -29,7 +29,7 @@ from .pool import TokenizerPool
 from .selection import is_below
 from .settings import Settings
 from .targeted import walk_path
-from .walk import FoundFile, SkipReason, Skipped, walk
+from .walk import FoundFile, Skipped, SkipReason, walk
 
 log = logging.getLogger(__name__)
 

@@ -61,7 +61,8 @@ def load(root: Path, name: str, model: WorkspaceModel) -> list[str]:
     rules = data.get("rules")
     if not isinstance(rules, dict) or not all(isinstance(v, bool) for v in rules.values()):
         raise ProfileError(f"profile {name!r} is malformed: 'rules' must map paths to booleans")
-    known = set(data.get("files") or [])
+    files = data.get("files")
+    known = set(files) if isinstance(files, list) else set()
     model.selection = Selection({str(k): v for k, v in rules.items()})
     return sorted(f.rel for f in model.files_selected() if f.rel not in known)
 
@@ -81,7 +82,9 @@ def list_profiles(root: Path) -> list[ProfileInfo]:
             data = _read(path)
         except ProfileError:
             continue
-        out.append(ProfileInfo(path.stem, len(data.get("rules") or {}), str(data.get("savedAt"))))
+        rules = data.get("rules")
+        count = len(rules) if isinstance(rules, dict) else 0
+        out.append(ProfileInfo(path.stem, count, str(data.get("savedAt"))))
     return out
 
 

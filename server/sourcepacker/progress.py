@@ -14,7 +14,7 @@ class _TerminalListener:
 
     def __init__(self, engine: Engine, progress: Any) -> None:
         self.engine = engine
-        self.progress = progress
+        self.bar = progress
         self.task = progress.add_task("Scanning", total=None, tokens="")
 
     def _tokens(self) -> str:
@@ -24,10 +24,10 @@ class _TerminalListener:
         return f"{marker}{sums.tokens:,} tokens"
 
     def discovered(self, files: int) -> None:
-        self.progress.update(self.task, description=f"Found {files:,} files", tokens=self._tokens())
+        self.bar.update(self.task, description=f"Found {files:,} files", tokens=self._tokens())
 
-    def progress(self, phase: str, done: int, total: int) -> None:  # type: ignore[override]
-        self.progress.update(
+    def progress(self, phase: str, done: int, total: int) -> None:
+        self.bar.update(
             self.task,
             description="Tokenizing",
             completed=done,
@@ -42,9 +42,8 @@ class _TerminalListener:
 def scan_with_progress(engine: Engine, *, show: bool) -> ScanReport:
     if not show:
         return engine.scan()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    from rich.progress import TimeElapsedColumn
     from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (
         TextColumn("{task.description}"),

@@ -219,7 +219,7 @@ def _request_type(method: str, params: type[Any]) -> type[Any]:
     return attrs.make_class(
         params.__name__.removesuffix("Params") + "Request",
         {
-            "id": attrs.field(type=int | str),
+            "id": attrs.field(type=int | str),  # type: ignore[arg-type]
             "params": attrs.field(type=params),
             "method": attrs.field(type=str, default=method),
             "jsonrpc": attrs.field(type=str, default="2.0"),
@@ -233,7 +233,7 @@ _REQUESTS = {method: _request_type(method, params) for method, params in PARAMS.
 class SourcePackerProtocol(LanguageServerProtocol):
     """Maps our methods to their types, so params arrive typed (not as namedtuples)."""
 
-    def get_message_type(self, method: str) -> type[Any] | None:
+    def get_message_type(self, method: str) -> type[Any] | None:  # type: ignore[override]
         return _REQUESTS.get(method) or super().get_message_type(method)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
@@ -270,7 +270,7 @@ def make_converter() -> Any:
     """lsprotocol's converter, stricter where a lenient conversion would hide a bad request."""
     from pygls.protocol import default_converter
 
-    converter = default_converter()
+    converter = default_converter()  # type: ignore[no-untyped-call]
     converter.register_structure_hook_func(lambda t: t == list[str], _strict_str_list)
     return converter
 

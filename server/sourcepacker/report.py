@@ -28,8 +28,8 @@ def token_table(engine: Engine, top: int = 20) -> dict[str, Any]:
             if f.state is TokenState.SKIPPED
         ]
         totals = model.totals()
-    files.sort(key=lambda r: (-r["tokens"], r["path"]))
-    folders.sort(key=lambda r: (-r["tokens"], r["path"]))
+    files.sort(key=_largest_first)
+    folders.sort(key=_largest_first)
     limit = top if top > 0 else None
     return {
         "encoding": engine.encoding,
@@ -40,6 +40,10 @@ def token_table(engine: Engine, top: int = 20) -> dict[str, Any]:
         "files": files[:limit],
         "skipped": skipped,
     }
+
+
+def _largest_first(row: dict[str, Any]) -> tuple[int, str]:
+    return -int(row["tokens"]), str(row["path"])
 
 
 def _all_dirs(node: DirNode) -> list[DirNode]:

@@ -292,7 +292,11 @@ async def pack(ls: SourcePackerServer, params: p.PackParams) -> p.PackResult:
 @SERVER.feature(p.Methods.SCAN)
 async def scan(ls: SourcePackerServer, params: p.ScanParams) -> p.ScanResult:
     session = ls.session(params.root_uri)
-    report = await session.request_scan(force=params.force)
+    try:
+        report = await session.request_scan(force=params.force)
+    except asyncio.CancelledError:  # $/cancelRequest: stop the work, not just the reply
+        session.cancel_scans()
+        raise
     return p.ScanResult(
         report.files,
         report.tokenized,

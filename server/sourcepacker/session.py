@@ -22,8 +22,14 @@ from typing import Any
 from .engine import Engine, ScanReport
 from .model import FileState, Sums
 from .profiles import load_last, save_last
-from .protocol import FileTokens, FileTokensParams, Notifications, TokenSum, Totals
-from .protocol import TreeChangedParams
+from .protocol import (
+    FileTokens,
+    FileTokensParams,
+    Notifications,
+    TokenSum,
+    Totals,
+    TreeChangedParams,
+)
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -128,7 +134,7 @@ class Session:
 
     async def _run(self, request: _ScanRequest) -> ScanReport:
         loop = asyncio.get_running_loop()
-        progress = await Progress.start(self, "Scanning")
+        progress = await Progress.start(self, "Scanning", on_cancel=self._cancel.set)
         listener = _Listener(self, loop, progress, self._cancel)
         paths = sorted(request.paths) if request.paths is not None else None
         self.scanning = True
@@ -193,7 +199,8 @@ class Progress:
         self._future: Future[Any] | None = None
 
     @classmethod
-    async def start(cls, session: Session, title: str) -> Progress:
+    async def start(cls, session: Session, title: str, on_cancel: Callable[[], None]) -> Progress:
+        """Create the client's progress bar; ``on_cancel`` runs when the user cancels it."""
         from lsprotocol import types
 
         from .server import SERVER
@@ -211,6 +218,8 @@ class Progress:
         )
         progress = cls(session, token)
         progress._future = SERVER.work_done_progress.tokens.get(token)
+        if progress._future is not None:
+            progress._future.add_done_callback(lambda f: on_cancel() if f.cancelled() else None)
         return progress
 
     def cancelled(self) -> bool:

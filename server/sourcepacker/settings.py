@@ -50,17 +50,16 @@ _WIRE_NAMES = {
 }
 
 
-def parse_settings(raw: object, base: Settings | None = None) -> tuple[Settings, list[str]]:
+def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:
     """Settings from editor JSON (camelCase keys); returns the problems found, one per field."""
     settings = base or Settings()
     if raw is None:
         return settings, []
     if not isinstance(raw, dict):
         return settings, [f"settings must be an object, got {type(raw).__name__}"]
-    if isinstance(
-        raw.get("sourcepacker"), dict
-    ):  # {"sourcepacker": {...}} from didChangeConfiguration
-        raw = raw["sourcepacker"]
+    section = raw.get("sourcepacker")
+    if isinstance(section, dict):  # {"sourcepacker": {...}} from didChangeConfiguration
+        raw = section
     changes: dict[str, Any] = {}
     problems: list[str] = []
     for key, value in raw.items():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .ignore import IgnoreRules
 from .selection import ancestors, is_below, parent_of
-from .walk import FoundFile, SkipReason, Skipped, walk
+from .walk import FoundFile, Skipped, SkipReason, walk
 
 
 def walk_path(

@@ -18,9 +18,21 @@ count = counter("o200k_base")
 def cli_pack(root: Path, *paths: str) -> dict[str, object]:
     args = [str(root / p) for p in paths] if paths else [str(root)]
     out = subprocess.run(
-        [sys.executable, "-m", "sourcepacker", "pack", *args, "--root", str(root), "--json",
-         "--cache-dir", str(root.parent / "cli-cache")],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "sourcepacker",
+            "pack",
+            *args,
+            "--root",
+            str(root),
+            "--json",
+            "--cache-dir",
+            str(root.parent / "cli-cache"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout)
 
@@ -63,10 +75,10 @@ async def test_file_edit_retokenizes_one_file(start_daemon: StartFn, workspace: 
     target.write_text(target.read_text() + "\n\ndef more():\n    return 'more tokens here'\n")
     stats0 = await ws.request("sourcepacker/stats")
     n = len(ws.totals)
-    ws.client.workspace_did_change_watched_files(
-        _watched(target.as_uri())
+    ws.client.workspace_did_change_watched_files(_watched(target.as_uri()))
+    await ws.wait_for(
+        lambda: len(ws.totals) > n and ws.totals[-1].workspace.tokens != before.workspace.tokens
     )
-    await ws.wait_for(lambda: len(ws.totals) > n and ws.totals[-1].workspace.tokens != before.workspace.tokens)
     after = await ws.wait_exact()
     stats1 = await ws.request("sourcepacker/stats")
     assert stats1.tokenized - stats0.tokenized == 1
@@ -79,15 +91,23 @@ async def test_unsaved_buffer_counts_live(start_daemon: StartFn, workspace: Path
     ws = await start_daemon(workspace)
     before = await ws.wait_exact()
     uri = (workspace / "README.md").as_uri()
-    ws.client.text_document_did_open(types.DidOpenTextDocumentParams(
-        types.TextDocumentItem(uri=uri, language_id="markdown", version=1, text="# Project\n")))
+    ws.client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=uri, language_id="markdown", version=1, text="# Project\n")
+        )
+    )
     n = len(ws.totals)
     text = "# Project\n\n" + "many more words in the buffer " * 20
-    ws.client.text_document_did_change(types.DidChangeTextDocumentParams(
-        types.VersionedTextDocumentIdentifier(version=2, uri=uri),
-        [types.TextDocumentContentChangeWholeDocument(text)]))
+    ws.client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=2, uri=uri),
+            [types.TextDocumentContentChangeWholeDocument(text)],
+        )
+    )
     await ws.wait_for(lambda: len(ws.totals) > n)
-    assert ws.totals[-1].workspace.tokens == before.workspace.tokens - count("# Project\n") + count(text)
+    assert ws.totals[-1].workspace.tokens == before.workspace.tokens - count("# Project\n") + count(
+        text
+    )
     await ws.request("sourcepacker/setChecked", paths=["README.md"], checked=True)
     packed = await ws.request("sourcepacker/pack")
     assert "many more words" in packed.text and packed.tokens == count(packed.text)
@@ -156,3 +176,43 @@ def _watched(uri: str):
     from lsprotocol import types
 
     return types.DidChangeWatchedFilesParams([types.FileEvent(uri, types.FileChangeType.Changed)])
+
+
+async def test_cancel_scan_midway(start_daemon: StartFn, tmp_path: Path):
+    from lsprotocol import types
+
+    root = tmp_path / "big"
+    for d in range(40):
+        (root / f"d{d}").mkdir(parents=True)
+        for f in range(60):
+            body = "".join(f"def f{d}_{f}_{i}(x):\n    return x * {i} + {d}\n" for i in range(40))
+            (root / f"d{d}" / f"m{f}.py").write_text(body)
+    ws = await start_daemon(root, {"poolSize": 1})
+    await ws.wait_for(
+        lambda: any(
+            getattr(r, "kind", "") == "report" and "Tokenizing" in (r.message or "")
+            for reports in ws.client.progress_reports.values()
+            for r in reports
+        )
+    )
+    token = next(iter(ws.client.progress_reports))
+    ws.client.protocol.notify(
+        types.WINDOW_WORK_DONE_PROGRESS_CANCEL, types.WorkDoneProgressCancelParams(token)
+    )
+    await ws.wait_for(lambda: ws.client.progress_reports[token][-1].kind == "end")
+    stats = await ws.request("sourcepacker/stats")
+    assert not stats.scanning
+    assert ws.totals[-1].workspace.pendingFiles > 0  # stopped before converging
+    # The server still works: an explicit scan finishes the job.
+    result = await ws.request("sourcepacker/scan")
+    assert not result.cancelled
+    assert (await ws.wait_exact(scans=2)).workspace.files == 2400
+
+
+async def test_invalid_settings_warn_and_fall_back(start_daemon: StartFn, workspace: Path):
+    ws = await start_daemon(workspace, {"encoding": 5, "maxFileSize": -1, "format": "pdf"})
+    totals = await ws.wait_exact()
+    assert totals.encoding == "o200k_base"
+    warnings = [m.message for m in ws.client.messages]
+    assert any("encoding" in m for m in warnings) and any("maxFileSize" in m for m in warnings)
+    assert any("format" in m for m in warnings)

@@ -35,7 +35,7 @@ export E2E_TIMEOUT_MS=${E2E_TIMEOUT_MS:-120000}
 fail() { echo "run.sh: $*" >&2; echo "e2e: 0 passed, 1 failed"; exit 1; }
 [ -f "$PREFIX/env.sh" ] || fail "no $PREFIX/env.sh: run clients/vscode/e2e/setup.sh first"
 # shellcheck disable=SC1091
-source "$PREFIX/env.sh"      # PATH: Node 24 + code-server wrapper; PW_CORE, VSCE
+source "$PREFIX/env.sh"      # PATH: Node 24 + code-server wrapper; PW_CORE
 unset npm_config_nodedir     # only setup.sh needs it (node-gyp); npm 11 warns about it
 export npm_config_cache=${NPM_CACHE:-$PREFIX/.npm-cache}
 export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false

