@@ -47,7 +47,6 @@ class SourcePackerServer(LanguageServer):
         )
         self.settings = Settings()
         self.sessions: dict[str, Session] = {}
-        self.folders: list[tuple[str, Path]] = []
         self.work = ThreadPoolExecutor(2, thread_name_prefix="sp-work")
         self.pending_events: dict[str, set[str] | None] = {}
         self._event_timer: asyncio.TimerHandle | None = None
@@ -100,28 +99,34 @@ def on_initialize(ls: SourcePackerServer, params: types.InitializeParams) -> Non
     ls.settings, problems = parse_settings(params.initialization_options)
     for problem in problems:
         _warn(ls, f"SourcePacker settings: {problem}")
-    folders = params.workspace_folders or []
-    if folders:
-        ls.folders = [(f.uri, Path(to_fs_path(f.uri) or "")) for f in folders]
-    elif params.root_uri:
-        ls.folders = [(params.root_uri, Path(to_fs_path(params.root_uri) or ""))]
+    uris = [f.uri for f in params.workspace_folders or []]
+    if not uris and params.root_uri:
+        uris = [params.root_uri]
+    # Sessions (and their persisted caches) load here, before the reply, so that no request
+    # can arrive for a folder that is still opening.
+    for uri in uris:
+        open_folder(ls, uri)
 
 
 @SERVER.feature(types.INITIALIZED)
-async def on_initialized(ls: SourcePackerServer, params: types.InitializedParams) -> None:
-    for uri, path in ls.folders:
-        await open_folder(ls, uri, path)
+def on_initialized(ls: SourcePackerServer, params: types.InitializedParams) -> None:
+    for session in ls.sessions.values():
+        start_session(session)
     ls.run_task(register_watchers(ls))
 
 
-async def open_folder(ls: SourcePackerServer, uri: str, path: Path) -> None:
+def open_folder(ls: SourcePackerServer, uri: str) -> Session | None:
+    path = Path(to_fs_path(uri) or "")
     if not path.is_dir():
         _warn(ls, f"SourcePacker: workspace folder {path} does not exist")
-        return
-    session = await ls.off_loop(Session, uri, path.resolve(), ls.settings, ls.notify)
-    ls.sessions[uri] = session
+        return None
+    session = ls.sessions[uri] = Session(uri, path.resolve(), ls.settings, ls.notify)
     if session.engine.cache.load_error:
         log.warning("%s", session.engine.cache.load_error)
+    return session
+
+
+def start_session(session: Session) -> None:
     session.notifier.totals_changed(urgent=True)  # cached counts: exact before any reading
     session.request_scan()
 
@@ -176,7 +181,9 @@ async def on_folders(ls: SourcePackerServer, params: types.DidChangeWorkspaceFol
         if session is not None:
             await ls.off_loop(session.close)
     for f in params.event.added:
-        await open_folder(ls, f.uri, Path(to_fs_path(f.uri) or ""))
+        session = open_folder(ls, f.uri)
+        if session is not None:
+            start_session(session)
 
 
 # --- file events and editor buffers -----------------------------------------------------------

@@ -216,3 +216,39 @@ async def test_invalid_settings_warn_and_fall_back(start_daemon: StartFn, worksp
     warnings = [m.message for m in ws.client.messages]
     assert any("encoding" in m for m in warnings) and any("maxFileSize" in m for m in warnings)
     assert any("format" in m for m in warnings)
+
+
+async def test_gitignore_edit_reevaluates_rules(start_daemon: StartFn, workspace: Path):
+    ws = await start_daemon(workspace)
+    before = await ws.wait_exact()
+    gitignore = workspace / ".gitignore"
+    gitignore.write_text("*.log\ndocs/\n")
+    ws.client.workspace_did_change_watched_files(_watched(gitignore.as_uri()))
+    after = await ws.wait_exact(scans=2)
+    assert after.workspace.files == before.workspace.files - 1
+    listing = await ws.request("sourcepacker/listFiles")
+    assert "docs" not in {e.path for e in listing.entries}
+
+
+async def test_multi_root_has_one_session_per_folder(
+    start_daemon: StartFn, workspace: Path, tmp_path: Path
+):
+    from lsprotocol import types
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "only.py").write_text("ONLY = 1\n")
+    ws = await start_daemon(workspace)
+    await ws.wait_exact()
+    ws.client.workspace_did_change_workspace_folders(
+        types.DidChangeWorkspaceFoldersParams(
+            types.WorkspaceFoldersChangeEvent(
+                added=[types.WorkspaceFolder(other.as_uri(), "other")], removed=[]
+            )
+        )
+    )
+    await ws.wait_for(
+        lambda: any(t.rootUri == other.as_uri() and t.workspace.files == 1 for t in ws.totals)
+    )
+    listing = await ws.request("sourcepacker/listFiles", rootUri=other.as_uri())
+    assert [e.path for e in listing.entries] == ["only.py"]
