@@ -26,7 +26,6 @@ from .counting import FileCount
 from .ignore import IgnoreRules
 from .model import FileState, TokenState, WorkspaceModel
 from .pool import TokenizerPool
-from .selection import is_below
 from .settings import Settings
 from .targeted import walk_path
 from .walk import FoundFile, Skipped, SkipReason, walk
@@ -171,8 +170,13 @@ class Engine:
         paths: Sequence[str] | None = None,
         cancel: threading.Event | None = None,
         listener: ScanListener | None = None,
+        persist: bool = True,
     ) -> ScanReport:
-        """Bring the model up to date with the disk; ``paths`` limits it to those files/folders."""
+        """Bring the model up to date with the disk; ``paths`` limits it to those files/folders.
+
+        ``persist=False`` leaves writing the cache to the caller (the daemon writes after a
+        quiet period rather than after every file event).
+        """
         listener = listener or _Quiet()
         report = ScanReport()
         clock = time.perf_counter()
@@ -189,7 +193,7 @@ class Engine:
         self._count(self._selected_first(to_read), cancel, listener, report)
         report.stage_seconds["count"] = time.perf_counter() - clock
         report.cancelled = cancel is not None and cancel.is_set()
-        self._finish(report)
+        self._finish(report, persist)
         return report
 
     def _discover(
@@ -269,9 +273,11 @@ class Engine:
                 model.put(
                     FileState(sk.rel, 0, state=TokenState.SKIPPED, skip=sk.reason, detail=sk.detail)
                 )
-            gone = [rel for rel in model.files if rel not in seen and _in_scope(rel, paths)]
+            in_scope = model.files if paths is None else [f.rel for f in model.files_under(paths)]
+            gone = [rel for rel in in_scope if rel not in seen]
             for rel in gone:
                 model.remove(rel)
+            self.cache.set_paths({}, gone)
             report.removed = len(gone)
             report.files = len(found)
         return to_read
@@ -347,11 +353,8 @@ class Engine:
             self.cache.set_paths(records, removed)
         return merged
 
-    def _finish(self, report: ScanReport) -> None:
+    def _finish(self, report: ScanReport, persist: bool) -> None:
         with self.lock:
-            live = set(self.model.files)
-            stale = [rel for rel in self.cache.paths if rel not in live]
-            self.cache.set_paths({}, stale)
             st = self.stats
             st.scans += 1
             st.read += report.read
@@ -359,7 +362,8 @@ class Engine:
             st.cache_hits += report.cache_hits
             st.stage_seconds.update(report.stage_seconds)
             st.last = report
-        self.cache.save()
+        if persist:
+            self.cache.save()
 
     # --- editor buffers --------------------------------------------------------------------
 
@@ -420,7 +424,3 @@ def _record(f: FileState, racy: bool = False) -> PathRecord:
     return PathRecord(f.size, f.mtime_ns, f.ino, f.hash or 0, racy, f.skip.value if f.skip else "")
 
 
-def _in_scope(rel: str, paths: Sequence[str] | None) -> bool:
-    if paths is None:
-        return True
-    return any(rel == p or is_below(rel, p) for p in paths)

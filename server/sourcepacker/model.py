@@ -7,6 +7,7 @@ only descends into folders that hold a selection rule, and there are few of thos
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -150,7 +151,7 @@ class WorkspaceModel:
         self._collect_selected(self.root, self.selection.is_selected(ROOT), out)
         return out
 
-    def files_under(self, paths: list[str]) -> list[FileState]:
+    def files_under(self, paths: Sequence[str]) -> list[FileState]:
         """The files named by ``paths``, folders expanded, each once."""
         found: dict[str, FileState] = {}
         for rel in paths:

@@ -155,7 +155,7 @@ async def register_watchers(ls: SourcePackerServer) -> None:
 async def on_shutdown(ls: SourcePackerServer, params: None) -> None:
     sessions = list(ls.sessions.values())
     for s in sessions:
-        s.cancel_scans()
+        s.stop()
     await asyncio.gather(*(ls.off_loop(s.close) for s in sessions))
     ls.work.shutdown(wait=False, cancel_futures=True)
 
@@ -179,6 +179,7 @@ async def on_folders(ls: SourcePackerServer, params: types.DidChangeWorkspaceFol
     for f in params.event.removed:
         session = ls.sessions.pop(f.uri, None)
         if session is not None:
+            session.stop()
             await ls.off_loop(session.close)
     for f in params.event.added:
         session = open_folder(ls, f.uri)

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: At most one notification of each kind per this many seconds (coalesced in between).
 THROTTLE_SECONDS = 0.15
+#: The cache is written this long after the last scan (and at shutdown, and every ~1k entries).
+SAVE_AFTER_QUIET_SECONDS = 2.0
 
 
 def token_sum(s: Sums) -> TokenSum:
@@ -68,6 +70,7 @@ class Session:
         self._running: asyncio.Task[None] | None = None
         self._cancel = threading.Event()
         self._queued: _ScanRequest | None = None
+        self._save_handle: asyncio.TimerHandle | None = None
         self.scanning = False
         cache_dir = self.cache_dir
         if cache_dir is not None:
@@ -142,20 +145,46 @@ class Session:
             report = await loop.run_in_executor(
                 self.executor,
                 lambda: self.engine.scan(
-                    force=request.force, paths=paths, cancel=self._cancel, listener=listener
+                    force=request.force,
+                    paths=paths,
+                    cancel=self._cancel,
+                    listener=listener,
+                    persist=False,
                 ),
             )
         finally:
             self.scanning = False
             progress.end()
             self.notifier.flush_now()
+            self._schedule_save()
         return report
+
+    def _schedule_save(self) -> None:
+        """Write the cache once things are quiet, not after every edit event."""
+        if self._save_handle is not None:
+            self._save_handle.cancel()
+        loop = asyncio.get_running_loop()
+        self._save_handle = loop.call_later(
+            SAVE_AFTER_QUIET_SECONDS, lambda: loop.run_in_executor(self.executor, self._save)
+        )
+
+    def _save(self) -> None:
+        self._save_handle = None
+        self.engine.cache.save()
 
     def cancel_scans(self) -> None:
         self._queued = None
         self._cancel.set()
 
+    def stop(self) -> None:
+        """On the event loop, before :meth:`close`: no new scans, no pending save timer."""
+        if self._save_handle is not None:
+            self._save_handle.cancel()
+            self._save_handle = None
+        self.cancel_scans()
+
     def close(self) -> None:
+        """Off the event loop: wait for the scan thread, stop the pool, write the cache."""
         self.cancel_scans()
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.engine.close()
