@@ -16,6 +16,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,8 @@ CACHE_FILE_NAME = f"cache-v{CACHE_VERSION}.msgpack"
 ENV_CACHE_DIR = "SOURCEPACKER_CACHE_DIR"
 #: Persist after this many new entries, so a killed process loses little work.
 FLUSH_EVERY = 1000
+#: A temp file untouched this long is left over from a killed writer.
+STALE_TEMP_SECONDS = 600
 
 
 class PathRecord(msgspec.Struct, array_like=True, frozen=True):
@@ -160,6 +163,7 @@ class TokenCache:
                 return False
             # A put() that raced this write bumped revision past ``revision``: stays dirty.
             self.saved_revision = revision
+            _remove_stale_temps(self.path)
             return True
 
 
@@ -177,6 +181,19 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Delete temp files of writers killed mid-write (each as large as the cache).
+
+    Only old ones: a fresh temp file may belong to another process (the CLI beside the daemon)
+    that is writing right now; a write takes well under a second even for 100k files.
+    """
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
 
 
 def default_cache_dir(root: Path, override: str | os.PathLike[str] | None = None) -> Path:

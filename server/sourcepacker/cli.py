@@ -30,11 +30,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    from .vocab import EncodingUnavailableError  # cheap: tiktoken itself loads lazily
+
     try:
         result: int = args.run(args)
         return result
-    except CliError as exc:
-        print(f"sourcepacker: error: {exc}", file=sys.stderr)
+    except (CliError, EncodingUnavailableError, OSError) as exc:
+        # One line: tiktoken's own messages run over several.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"sourcepacker: error: {first}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("sourcepacker: interrupted", file=sys.stderr)
@@ -78,10 +82,20 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--include", action="append", default=[], metavar="GLOB")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB")
     p.add_argument("--encoding", default=None, help="o200k_base (default), cl100k_base, ...")
-    p.add_argument("--max-file-size", type=int, default=None, metavar="BYTES")
+    p.add_argument("--max-file-size", type=_positive, default=None, metavar="BYTES")
     p.add_argument("--pool", choices=["thread", "process"], default=None)
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--workers", type=_positive, default=None)
     p.add_argument("--cache-dir", type=Path, default=None)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
 
 
 def _settings(args: argparse.Namespace) -> object:

@@ -98,6 +98,10 @@ def worker_init(encoding: str) -> None:
     _worker_count = counter(encoding)
 
 
+def worker_ready() -> None:
+    """A no-op task: submitting one per worker makes the pool spawn them all at once."""
+
+
 def worker_count_batch(root: str, items: list[tuple[str, int]]) -> list[FileCount]:
     """Count a batch of cache misses ``(rel, expected_hash)`` in a worker process.
 

@@ -17,13 +17,24 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from concurrent.futures import FIRST_COMPLETED
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, TypeVar
 
-from .counting import FileCount, Lookup, read_and_count, read_and_hash, worker_count_batch
-from .counting import worker_init
+from .counting import (
+    FileCount,
+    Lookup,
+    read_and_count,
+    read_and_hash,
+    worker_count_batch,
+    worker_init,
+    worker_ready,
+)
+
+if TYPE_CHECKING:  # importing it costs ~12 ms (multiprocessing, socket): only when used
+    from concurrent.futures import ProcessPoolExecutor
 
 BATCH_SIZE = 64
+_Batch = TypeVar("_Batch")
 
 
 class TokenizerPool:
@@ -64,8 +75,9 @@ class TokenizerPool:
         if self.kind == "process":
             yield from self._count_in_processes(root, batches, lookup, cancel)
         else:
+            threads = self._thread_pool()
             yield from self._run(
-                self._thread_pool(), batches, cancel, lambda b: self._thread_batch(root, b, lookup)
+                batches, cancel, lambda b: threads.submit(self._thread_batch, root, b, lookup)
             )
 
     def _thread_batch(self, root: str, batch: list[str], lookup: Lookup) -> list[FileCount]:
@@ -91,6 +103,8 @@ class TokenizerPool:
                 result, text = read_and_hash(root, rel)
                 cached = None if text is None else lookup(result.hash, result.size)
                 if text is not None and cached is None:
+                    if not misses:
+                        self._start_processes()
                     misses.append((rel, result.hash))
                     continue
                 if cached is not None:
@@ -106,20 +120,21 @@ class TokenizerPool:
                 out.append(result)
             return out
 
-        yield from self._run(self._thread_pool(), batches, cancel, hash_batch)
+        threads = self._thread_pool()
+        yield from self._run(batches, cancel, lambda b: threads.submit(hash_batch, b))
         if not misses or (cancel is not None and cancel.is_set()):
             return
         miss_batches = [misses[i : i + BATCH_SIZE] for i in range(0, len(misses), BATCH_SIZE)]
-        pool = self._process_pool()
-        yield from self._run(pool, miss_batches, cancel, None, root)
+        processes = self._process_pool()
+        yield from self._run(
+            miss_batches, cancel, lambda b: processes.submit(worker_count_batch, root, b)
+        )
 
     def _run(
         self,
-        pool: Executor,
-        batches: Sequence[object],
+        batches: Sequence[_Batch],
         cancel: threading.Event | None,
-        fn: Callable[[list[str]], list[FileCount]] | None,
-        root: str = "",
+        submit: Callable[[_Batch], Future[list[FileCount]]],
     ) -> Iterator[list[FileCount]]:
         # Keep the queue short (2 batches per worker) so a cancel or a newer scan is not
         # stuck behind thousands of submitted tasks.
@@ -132,10 +147,7 @@ class TokenizerPool:
                     batch = next(todo, None)
                     if batch is None:
                         break
-                    if fn is None:
-                        pending.add(pool.submit(worker_count_batch, root, batch))
-                    else:
-                        pending.add(pool.submit(fn, batch))  # type: ignore[arg-type]
+                    pending.add(submit(batch))
                 self.queue_depth = len(pending)
                 if not pending:
                     return
@@ -153,8 +165,15 @@ class TokenizerPool:
                 self._threads = ThreadPoolExecutor(self.size, thread_name_prefix="sp-count")
             return self._threads
 
+    def _start_processes(self) -> None:
+        """Spawn every worker now, so imports and the encoding load overlap the hashing."""
+        pool = self._process_pool()
+        for _ in range(self.size):
+            pool.submit(worker_ready)
+
     def _process_pool(self) -> ProcessPoolExecutor:
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
         with self._lock:
             if self._processes is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import threading
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from .ignore import IgnoreRules
 from .selection import ancestors, is_below, parent_of
-from .walk import FoundFile, Skipped, SkipReason, walk
+from .walk import BINARY_EXTENSIONS, FoundFile, Skipped, SkipReason, _special_kind, walk
 
 
 def walk_path(
@@ -34,9 +35,10 @@ def walk_path(
         return [], []
     if stat.S_ISDIR(st.st_mode) or (stat.S_ISLNK(st.st_mode) and path.is_dir()):
         result = walk(root, rules, max_size=max_size, cancel=cancel)
+        # The folder itself too: a linked folder the walk refused (a loop) is reported at ``rel``.
         return (
             [f for f in result.files if is_below(f.rel, rel)],
-            [s for s in result.skipped if is_below(s.rel, rel)],
+            [s for s in result.skipped if s.rel == rel or is_below(s.rel, rel)],
         )
     if stat.S_ISLNK(st.st_mode):
         return _linked_file(root, rel, max_size)
@@ -59,14 +61,22 @@ def _linked_file(root: Path, rel: str, max_size: int) -> tuple[list[FoundFile], 
         return [], [Skipped(rel, SkipReason.SYMLINK_OUTSIDE, real)]
     try:
         st = os.stat(real)
-    except OSError:
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # as the full walk reports it
+            return [], [Skipped(rel, SkipReason.SYMLINK_LOOP, exc.strerror or "")]
         return [], [Skipped(rel, SkipReason.VANISHED, "broken symlink")]
     return _classify(rel, st, max_size)
 
 
 def _classify(rel: str, st: os.stat_result, max_size: int) -> tuple[list[FoundFile], list[Skipped]]:
     if not stat.S_ISREG(st.st_mode):
-        return [], [Skipped(rel, SkipReason.SPECIAL)]
+        return [], [Skipped(rel, SkipReason.SPECIAL, _special_kind(st.st_mode))]
+    # The same test as the full walk, by name before size: otherwise a file event would count
+    # a ``.bin`` file that a full scan skips, and the two would disagree on the totals.
+    name = rel.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    if dot > 0 and name[dot:].lower() in BINARY_EXTENSIONS:
+        return [], [Skipped(rel, SkipReason.BINARY, "extension")]
     if st.st_size > max_size:
         return [], [Skipped(rel, SkipReason.TOO_LARGE, f"{st.st_size} bytes > {max_size}")]
     return [FoundFile(rel, st.st_size, st.st_mtime_ns, st.st_ino)], []

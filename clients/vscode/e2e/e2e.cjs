@@ -79,8 +79,15 @@ function cliPack(paths) {
   try {
     const out = path.join(tmp, 'pack.txt');
     // own cache dir: the CLI must not share (or create) the daemon's .sourcepacker/ in WS
-    const json = execFileSync(PY, ['-m', 'sourcepacker', 'pack', ...paths, '--root', WS,
-      '--cache-dir', path.join(tmp, 'cache'), '--json', '-o', out], { cwd: WS, timeout: 60000 }).toString();
+    let json;
+    try {
+      json = execFileSync(PY, ['-m', 'sourcepacker', 'pack', ...paths, '--root', WS,
+        '--cache-dir', path.join(tmp, 'cache'), '--json', '-o', out],
+      { cwd: WS, timeout: 60000, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+    } catch (e) {
+      const err = String(e.stderr || '').trim().split('\n').slice(-3).join(' | ');
+      throw new Error(`sourcepacker pack ${paths.join(' ')} failed (rc=${e.status}): ${err}`);
+    }
     const r = JSON.parse(json);
     r.text = fs.readFileSync(out, 'utf8');
     return r;

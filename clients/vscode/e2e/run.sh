@@ -69,6 +69,7 @@ stop_server() {
 save_logs() {   # VS Code's own logs (server, extension host, the SourcePacker output channel)
   if [ -d "$RUN_TMP/data/logs" ] && [ ! -d "$LOGS/vscode-logs" ]; then
     cp -r "$RUN_TMP/data/logs" "$LOGS/vscode-logs" 2>/dev/null || true
+    cp "$RUN_TMP/data/User/settings.json" "$LOGS/user-settings.json" 2>/dev/null || true
   fi
 }
 cleanup() {
@@ -133,7 +134,10 @@ json.dump({
     "telemetry.telemetryLevel": "off",
     "update.mode": "none",
     "extensions.autoCheckUpdates": False,
-    "extensions.autoUpdate": False,
+    # "off", not false: VS Code migrates false -> "off" by rewriting settings.json at startup, and
+    # when that lands while the extension host starts, the host can come up without the user
+    # settings (seen: 2 runs of 15 read the interpreter's default)
+    "extensions.autoUpdate": "off",
     "extensions.ignoreRecommendations": True,
     "chat.disableAIFeatures": True,
     "git.enabled": False,

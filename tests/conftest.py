@@ -1,0 +1,45 @@
+"""Fixtures shared by the unit, property and concurrency tests (helpers live in sptree.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from sourcepacker.cache import TokenCache
+from sourcepacker.engine import Engine
+from sourcepacker.settings import Settings
+from sptree import FakePool
+
+EngineFactory = Callable[..., Engine]
+
+
+@pytest.fixture
+def engine_factory(tmp_path: Path) -> Iterator[EngineFactory]:
+    """Engines over a root with their cache in ``tmp_path/cache``; closed at teardown.
+
+    ``fake=True`` (the default) swaps in :class:`FakePool`; ``cache_dir=None`` keeps no cache
+    on disk (a fresh, cold engine).
+    """
+    made: list[Engine] = []
+    default_cache = tmp_path / "cache"
+
+    def factory(
+        root: Path,
+        *,
+        fake: bool = True,
+        cache_dir: Path | None = default_cache,
+        **settings: object,
+    ) -> Engine:
+        cache = TokenCache.load(None if cache_dir is None else cache_dir / "cache.msgpack")
+        engine = Engine(root, Settings(pool_size=2).with_changes(**settings), cache=cache)
+        if fake:
+            engine.pool.close()
+            engine.pool = FakePool()
+        made.append(engine)
+        return engine
+
+    yield factory
+    for engine in made:
+        engine.pool.close()
