@@ -188,7 +188,7 @@ async def test_cancel_scan_midway(start_daemon: StartFn, tmp_path: Path):
             body = "".join(f"def f{d}_{f}_{i}(x):\n    return x * {i} + {d}\n" for i in range(40))
             (root / f"d{d}" / f"m{f}.py").write_text(body)
     ws = await start_daemon(root, {"poolSize": 1})
-    await ws.wait_for(lambda: bool(ws.client.progress_reports))  # "begin" of the first scan
+    await ws.wait_for(lambda: any(ws.client.progress_reports.values()))  # the first "begin"
     token = next(iter(ws.client.progress_reports))
     ws.client.protocol.notify(
         types.WINDOW_WORK_DONE_PROGRESS_CANCEL, types.WorkDoneProgressCancelParams(token)
