@@ -69,6 +69,6 @@ def print_stats(engine: Engine, report: ScanReport) -> None:
         f"skipped:      {sum(report.skipped.values()):,}" + (f" ({skipped})" if skipped else ""),
         file=out,
     )
-    print(f"tokens:       {sums.tokens:,} ({engine.encoding})", file=out)
+    print(f"files tokens: {sums.tokens:,} ({engine.encoding}, all counted files)", file=out)
     stages = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in report.stage_seconds.items())
     print(f"time:         {stages}", file=out)
