@@ -436,6 +436,28 @@ async def pyspy_rescans(name: str, root: Path, out: Path, seconds: int) -> str:
     return f"{n} rescans in {seconds} s recorded: {out} and {raw}\n" + summarise_raw(raw)
 
 
+async def pyspy_cold(name: str, root: Path, out: Path) -> str:
+    """Record the daemon with py-spy (raw stacks) from ``initialized`` until all exact, cold."""
+    import signal
+
+    cache_dir = BENCH / "cache" / f"daemon-{name}-pyspy-cold"
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    log = BENCH / "logs" / f"daemon-{name}-pyspy.log"
+    client, uri, t0 = await open_session(root, cache_dir, log)
+    pyspy = shutil.which("py-spy") or str(Path(PYTHON).parent / "py-spy")
+    cmd = [pyspy, "record", "--pid", str(client.proc.pid), "-r", "100", "-f", "raw"]
+    rec = await asyncio.create_subprocess_exec(
+        *cmd, "-o", str(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    note = await wait_exact(client, uri)
+    rec.send_signal(signal.SIGINT)
+    await rec.wait()
+    await client.stop()
+    return f"cold scan, all exact after {note.at - t0:.2f} s under py-spy: {out}\n" + (
+        summarise_raw(out)
+    )
+
+
 def summarise_raw(raw: Path, top: int = 12) -> str:
     """Top functions of a py-spy ``raw`` (collapsed stacks) file: self and inclusive share."""
     own: dict[str, int] = {}
@@ -580,6 +602,9 @@ async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
         print_summary(s)
         sys.stdout.flush()
         out.append(s)
+    if args.pyspy_cold:
+        name = args.corpus[-1]
+        print(await pyspy_cold(name, corpus(name), Path(args.pyspy_cold)))
     if args.pyspy:
         name = args.corpus[-1]
         print(await pyspy_rescans(name, corpus(name), Path(args.pyspy), args.pyspy_seconds))
@@ -595,6 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the summaries as JSON")
     ap.add_argument("--pyspy", help="py-spy flame graph (SVG) of no-change rescans, last corpus")
     ap.add_argument("--pyspy-only", action="store_true", help="skip the runs, only profile")
+    ap.add_argument("--pyspy-cold", help="py-spy raw stacks of a cold scan of the last corpus")
     ap.add_argument("--pyspy-seconds", type=int, default=10)
     args = ap.parse_args(argv)
     print(f"load: {os.getloadavg()}  nproc: {os.cpu_count()}", flush=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -29,7 +30,7 @@ import sys
 import sysconfig
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,8 @@ class Corpus:
 class PoolRuns:
     cold: list[float] = field(default_factory=list)
     warm: list[float] = field(default_factory=list)
+    cold_cpu: list[float] = field(default_factory=list)
+    warm_cpu: list[float] = field(default_factory=list)
     #: ``--stats`` stage times of the cold runs (walk, diff, count), seconds.
     cold_stages: list[dict[str, float]] = field(default_factory=list)
     tokens: int = 0
@@ -81,18 +84,14 @@ def load_corpus(root: Path, exclude: list[str], settings: Settings) -> Corpus:
 
 
 def tokenizer_limit(
-    texts: list[str], encoding: str, workers: int, runs: int, *, ours: bool = False
-) -> list[float]:
-    """``encode_ordinary`` (or, with ``ours``, SourcePacker's counter) over ``texts``."""
-    encode = counter(encoding) if ours else get_encoding(encoding).encode_ordinary
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        with ThreadPoolExecutor(workers) as pool:
-            for _n in pool.map(encode, texts):
-                pass
-        times.append(time.perf_counter() - start)
-    return times
+    texts: list[str], count: Callable[[str], object], workers: int
+) -> tuple[float, float]:
+    """Wall and CPU seconds to run ``count`` over ``texts`` on ``workers`` threads."""
+    start, cpu = time.perf_counter(), time.process_time()
+    with ThreadPoolExecutor(workers) as pool:
+        for _n in pool.map(count, texts):
+            pass
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def cli(root: Path, cache: Path, exclude: list[str], extra: Sequence[str]) -> list[str]:
@@ -103,13 +102,19 @@ def cli(root: Path, cache: Path, exclude: list[str], extra: Sequence[str]) -> li
     return cmd
 
 
-def timed(cmd: list[str]) -> tuple[float, dict[str, object], dict[str, float]]:
-    start = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str]) -> tuple[float, float, dict[str, object], dict[str, float]]:
+    """Wall seconds, CPU seconds (the process and its pool's workers), JSON out, stages."""
+    start, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, _children_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
-    return elapsed, json.loads(done.stdout), _stages(done.stderr)
+    return elapsed, cpu, json.loads(done.stdout), _stages(done.stderr)
 
 
 def _stages(stderr: str) -> dict[str, float]:
@@ -131,25 +136,25 @@ def warm_imports_tiktoken(root: Path, cache: Path, exclude: list[str]) -> bool:
     )
 
 
-def run_pools(corpus: Corpus, kinds: list[str], workers: int, runs: int) -> dict[str, PoolRuns]:
-    out = {kind: PoolRuns() for kind in kinds}
-    for _ in range(runs):
-        for kind in kinds:
-            cache = Path(tempfile.mkdtemp(prefix="sp-bench-"))
-            try:
-                cmd = cli(
-                    corpus.root, cache, corpus.exclude, ["--pool", kind, "--workers", str(workers)]
-                )
-                cold, result, stages = timed(cmd)
-                warm, _, _ = timed(cmd)
-            finally:
-                shutil.rmtree(cache, ignore_errors=True)
-            r = out[kind]
-            r.cold.append(cold)
-            r.warm.append(warm)
-            r.cold_stages.append(stages)
-            r.tokens, r.file_count = int(result["tokens"]), int(result["fileCount"])  # type: ignore[call-overload]
-    return out
+def pool_round(corpus: Corpus, kinds: list[str], workers: int, out: dict[str, PoolRuns]) -> None:
+    """One cold and one warm run of each pool kind, each cold run on a fresh cache."""
+    for kind in kinds:
+        cache = Path(tempfile.mkdtemp(prefix="sp-bench-"))
+        try:
+            extra = ["--pool", kind, "--workers", str(workers)]
+            cmd = cli(corpus.root, cache, corpus.exclude, extra)
+            cold, cold_cpu, result, stages = timed(cmd)
+            warm, warm_cpu, _, _ = timed(cmd)
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+        r = out.setdefault(kind, PoolRuns())
+        r.cold.append(cold)
+        r.warm.append(warm)
+        r.cold_cpu.append(cold_cpu)
+        r.warm_cpu.append(warm_cpu)
+        r.cold_stages.append(stages)
+        r.tokens = int(result["tokens"])  # type: ignore[call-overload]
+        r.file_count = int(result["fileCount"])  # type: ignore[call-overload]
 
 
 def median(xs: list[float]) -> float:
@@ -174,11 +179,17 @@ def report(
                 "pool": kind,
                 "cold_s": cold,
                 "warm_s": warm,
+                "cold_cpu_s": median(r.cold_cpu),
+                "warm_cpu_s": median(r.warm_cpu),
                 "cold_count_stage_s": count,
                 "cold_files_per_s": corpus.files / cold,
                 "cold_mb_per_s": corpus.bytes / 1e6 / cold,
                 "warm_files_per_s": corpus.files / warm,
                 "cold_over_limit": cold / limit,
+                # the same ratio taken within each round, then the median: steadier under load
+                "cold_over_limit_per_round": median(
+                    [c / lim for c, lim in zip(r.cold, limits[workers], strict=True)]
+                ),
                 "warm_over_cold": warm / cold,
                 "cold_runs": r.cold,
                 "warm_runs": r.warm,
@@ -216,9 +227,18 @@ def print_table(res: dict[str, object]) -> None:
     for w, s in lim.items():
         mbs = res["limit_mb_per_s"][w]  # type: ignore[index]
         print(f"limit    encode_ordinary, {w} thread(s): {s:6.2f} s   {mbs:5.1f} MB/s")
+    ours = res["counter_limit_s"]
+    assert isinstance(ours, float)
+    mbs = float(res["mb"]) / ours  # type: ignore[arg-type]
+    print(f"         vocab.counter,   {res['workers']} thread(s): {ours:6.2f} s   {mbs:5.1f} MB/s")
+    print(
+        f"         CPU seconds, {res['workers']} threads: encode_ordinary {res['limit_cpu_s']:.2f},"
+        f" vocab.counter {res['counter_limit_cpu_s']:.2f}"
+    )
     print()
     head = f"{'pool':8} {'cold s':>7} {'count':>7} {'warm s':>7} {'files/s':>8} {'MB/s':>6}"
-    head += f" {'cold/limit':>10} {'warm/cold':>9}"
+    head += f" {'cold/limit':>10} {'(rounds)':>8} {'warm/cold':>9}"
+    head += f" {'cold CPU':>8} {'CPU/limit':>9} {'warm CPU':>8}"
     print(head)
     pools = res["pools"]
     assert isinstance(pools, list)
@@ -226,8 +246,12 @@ def print_table(res: dict[str, object]) -> None:
         print(
             f"{r['pool']:8} {r['cold_s']:7.2f} {r['cold_count_stage_s']:7.2f} {r['warm_s']:7.3f}"
             f" {r['cold_files_per_s']:8.0f} {r['cold_mb_per_s']:6.1f}"
-            f" {r['cold_over_limit']:10.2f} {r['warm_over_cold']:9.3f}"
+            f" {r['cold_over_limit']:10.2f} {r['cold_over_limit_per_round']:8.2f}"
+            f" {r['warm_over_cold']:9.3f}"
+            f" {r['cold_cpu_s']:8.2f} {r['cold_cpu_over_limit_cpu']:9.2f} {r['warm_cpu_s']:8.3f}"
         )
+    print("(medians of the runs; '(rounds)' is the median of cold/limit taken within each round;")
+    print(" CPU = user+sys of the process and its workers, which load inflates far less than wall)")
     print()
     print(
         f"targets  cold/limit ≤ {COLD_OVER_LIMIT_TARGET}; warm ≤ {WARM_SECONDS_TARGET} s"
@@ -246,6 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=Settings().pool_size)
     p.add_argument("--pools", default="thread,process", help="comma-separated pool kinds")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    p.add_argument("--save", type=Path, metavar="FILE", help="also write the JSON to FILE")
     args = p.parse_args(argv)
     root = args.root or Path(sysconfig.get_paths()["stdlib"])
     exclude = (
@@ -256,17 +281,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     load_before = tuple(round(x, 2) for x in os.getloadavg())
     corpus = load_corpus(root.resolve(), exclude, settings)
-    limits = {
-        w: tokenizer_limit(corpus.texts, settings.encoding, w, args.runs)
-        for w in sorted({1, args.workers})
-    }
+    encode = get_encoding(settings.encoding).encode_ordinary
+    ours = counter(settings.encoding)
     kinds = [k for k in args.pools.split(",") if k]
-    pools = run_pools(corpus, kinds, args.workers, args.runs)
+    limits: dict[int, list[float]] = {w: [] for w in sorted({1, args.workers})}
+    limit_cpu: list[float] = []
+    counter_runs: list[float] = []
+    counter_cpu: list[float] = []
+    pools: dict[str, PoolRuns] = {}
+    for _ in range(args.runs):  # interleaved, so a burst of load hits every figure alike
+        for w in limits:
+            wall, cpu = tokenizer_limit(corpus.texts, encode, w)
+            limits[w].append(wall)
+            if w == args.workers:
+                limit_cpu.append(cpu)
+        wall, cpu = tokenizer_limit(corpus.texts, ours, args.workers)
+        counter_runs.append(wall)
+        counter_cpu.append(cpu)
+        pool_round(corpus, kinds, args.workers, pools)
     with tempfile.TemporaryDirectory(prefix="sp-bench-") as cache:
         subprocess.run(cli(corpus.root, Path(cache), exclude, []), capture_output=True, check=True)
         imports = warm_imports_tiktoken(corpus.root, Path(cache), exclude)
     load_after = tuple(round(x, 2) for x in os.getloadavg())
     res = report(corpus, limits, pools, args.workers, (load_before, load_after), imports)
+    res["counter_limit_s"] = median(counter_runs)
+    res["limit_cpu_s"] = median(limit_cpu)
+    res["counter_limit_cpu_s"] = median(counter_cpu)
+    for row in res["pools"]:  # type: ignore[attr-defined]
+        row["cold_cpu_over_limit_cpu"] = row["cold_cpu_s"] / res["limit_cpu_s"]
+    res["counter_limit_runs"] = counter_runs
+    if args.save:
+        args.save.write_text(json.dumps(res, indent=2) + "\n")
     if args.json:
         print(json.dumps(res, indent=2))
     else:

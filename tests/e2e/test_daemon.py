@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
-from conftest import StartFn
 from pygls.exceptions import JsonRpcException
 
 from sourcepacker.vocab import counter
 
 count = counter("o200k_base")
+#: The ``start_daemon`` fixture (tests/e2e/conftest.py): root, options → a started Harness.
+StartFn = Callable[..., Awaitable[Any]]
 
 
 def cli_pack(root: Path, *paths: str) -> dict[str, object]:
