@@ -422,5 +422,3 @@ class Engine:
 
 def _record(f: FileState, racy: bool = False) -> PathRecord:
     return PathRecord(f.size, f.mtime_ns, f.ino, f.hash or 0, racy, f.skip.value if f.skip else "")
-
-

@@ -14,8 +14,10 @@ from enum import StrEnum
 from .selection import ROOT, Selection, ancestors, is_below, parent_of
 from .walk import SkipReason
 
-#: bytes per token for the instant estimate. Measured on CPython 3.11's standard library
-#: (tests/bench/estimate_error.py): o200k_base 4.0, cl100k_base 3.9 bytes per token in total.
+#: Bytes per token for the instant estimate (tests/bench/estimate_error.py, CPython 3.11's
+#: stdlib .py files: 4.02 bytes/token for o200k_base, 4.08 for cl100k_base; per-file error
+#: median +6.5%, p10..p90 -15%..+20%; error of the total +0.6%). JSON (3.3) and TOML (2.5) run
+#: denser, TypeScript (4.4) looser; no single factor beats 4 across files, so 4 it stays.
 BYTES_PER_TOKEN = 4
 
 

@@ -86,14 +86,19 @@ class TokenizerPool:
             yield from self._count_in_processes(root, batches, lookup, cancel)
         else:
             threads = self._thread_pool()
+            seen = _SeenThisScan(lookup)
             yield from self._run(
-                batches, cancel, lambda b: threads.submit(self._thread_batch, root, b, lookup)
+                batches, cancel, lambda b: threads.submit(self._thread_batch, root, b, seen)
             )
 
-    def _thread_batch(self, root: str, batch: list[str], lookup: Lookup) -> list[FileCount]:
+    def _thread_batch(self, root: str, batch: list[str], seen: _SeenThisScan) -> list[FileCount]:
         started = time.perf_counter()
         count = _LazyCount(self)
-        out = [read_and_count(root, rel, lookup, count) for rel in batch]
+        out = []
+        for rel in batch:
+            result = read_and_count(root, rel, seen.lookup, count)
+            seen.remember(result)
+            out.append(result)
         self.last_batch_seconds = time.perf_counter() - started
         return out
 
@@ -203,6 +208,26 @@ class TokenizerPool:
             threads.shutdown(wait=True, cancel_futures=True)
         if processes is not None:
             processes.shutdown(wait=True, cancel_futures=True)
+
+
+class _SeenThisScan:
+    """The cache plus what this scan has counted but not merged yet.
+
+    Without it, identical files (vendored licences, generated stubs) met in one scan would each
+    be tokenized, since results reach the cache only when the caller merges them.
+    """
+
+    def __init__(self, cache: Lookup) -> None:
+        self._cache = cache
+        self._fresh: dict[tuple[int, int], int] = {}
+
+    def lookup(self, digest: int, size: int) -> int | None:
+        tokens = self._cache(digest, size)
+        return self._fresh.get((digest, size)) if tokens is None else tokens
+
+    def remember(self, result: FileCount) -> None:
+        if result.tokens is not None and not result.from_cache:
+            self._fresh[(result.hash, result.size)] = result.tokens
 
 
 class _LazyCount:

@@ -97,11 +97,6 @@ def test_identical_content_is_tokenized_once_across_scans(
     assert engine.model.files["copy/of/a.py"].tokens == engine.model.files["a.py"].tokens
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pool/counting look the cache up before any result of the same scan is merged, "
-    "so duplicates within one scan are each tokenized (reported to the pool owner)",
-)
 def test_identical_content_within_one_scan_is_tokenized_once(
     tmp_path: Path, engine_factory: Callable[..., Engine]
 ) -> None:
