@@ -7,7 +7,7 @@ only descends into folders that hold a selection rule, and there are few of thos
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -143,14 +143,16 @@ class WorkspaceModel:
         return self.root.sums
 
     def selected_totals(self) -> Sums:
-        total = Sums()
-        self._add_selected(self.root, self.selection.is_selected(ROOT), total)
-        return total
+        return self._selected_sums(self.root, self.selection.is_selected(ROOT))
 
     def files_selected(self) -> list[FileState]:
         """Every selected file (skipped ones included, for the caller to report)."""
         out: list[FileState] = []
-        self._collect_selected(self.root, self.selection.is_selected(ROOT), out)
+        for part in self._selected_parts(self.root, self.selection.is_selected(ROOT)):
+            if isinstance(part, DirNode):
+                out.extend(self._iter_files(part))
+            else:
+                out.append(part)
         return out
 
     def files_under(self, paths: Sequence[str]) -> list[FileState]:
@@ -179,36 +181,30 @@ class WorkspaceModel:
 
     def _selected_sums(self, node: DirNode, on: bool) -> Sums:
         total = Sums()
-        self._add_selected(node, on, total)
+        for part in self._selected_parts(node, on):
+            if isinstance(part, DirNode):
+                total.add(part.sums)
+            elif part.state is not TokenState.SKIPPED:
+                total.add(contribution(part))
         return total
 
-    def _add_selected(self, node: DirNode, on: bool, total: Sums) -> None:
-        rules = self.selection.rules
-        if not self.selection.has_rules_below(node.rel):
-            if on:
-                total.add(node.sums)
-            return
-        for f in node.files.values():
-            rule = rules.get(f.rel)
-            if (on if rule is None else rule) and f.state is not TokenState.SKIPPED:
-                total.add(contribution(f))
-        for child in node.dirs.values():
-            rule = rules.get(child.rel)
-            self._add_selected(child, on if rule is None else rule, total)
+    def _selected_parts(self, node: DirNode, on: bool) -> Iterator[DirNode | FileState]:
+        """The selection below ``node`` as whole folders (no rule inside) and single files.
 
-    def _collect_selected(self, node: DirNode, on: bool, out: list[FileState]) -> None:
+        Only folders that hold a rule are descended, so this stays cheap on 100k files.
+        """
         rules = self.selection.rules
         if not self.selection.has_rules_below(node.rel):
             if on:
-                out.extend(self._iter_files(node))
+                yield node
             return
         for f in node.files.values():
             rule = rules.get(f.rel)
             if on if rule is None else rule:
-                out.append(f)
+                yield f
         for child in node.dirs.values():
             rule = rules.get(child.rel)
-            self._collect_selected(child, on if rule is None else rule, out)
+            yield from self._selected_parts(child, on if rule is None else rule)
 
     def _iter_files(self, node: DirNode) -> list[FileState]:
         out = list(node.files.values())
