@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -249,3 +250,46 @@ async def test_multi_root_has_one_session_per_folder(
     )
     listing = await ws.request("sourcepacker/listFiles", rootUri=other.as_uri())
     assert [e.path for e in listing.entries] == ["only.py"]
+
+
+def _children(pid: int) -> set[int]:
+    """Live processes whose parent is ``pid`` (from /proc: no psutil needed)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _running(pid: int) -> bool:
+    """Exists and is not a zombie (an exited orphan that this container's init never reaps)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+async def test_process_pool_leaves_no_child_behind(start_daemon: StartFn, workspace: Path):
+    ws = await start_daemon(workspace, {"poolKind": "process", "poolSize": 2})
+    totals = await ws.wait_exact()
+    assert totals.workspace.files == 5
+    server = ws.client._server
+    workers = {
+        pid: Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[-80:]
+        for pid in _children(server.pid)
+    }
+    assert workers, "the process pool should have started workers"
+    await ws.client.shutdown_session()
+    assert await server.wait() == 0
+    # Children see the pipe to their parent close and exit; give them a moment to do so.
+    for _ in range(50):
+        alive = {pid: cmd for pid, cmd in workers.items() if _running(pid)}
+        if not alive:
+            break
+        await asyncio.sleep(0.1)
+    assert not alive
