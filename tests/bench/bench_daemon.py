@@ -74,6 +74,7 @@ class LspClient:
         self.changed = asyncio.Event()
         self.progress_ended = 0
         self.spawned = 0.0
+        self.bad_frames: list[tuple[int, bytes, str]] = []
         self.init_s = 0.0
         self.reader = asyncio.get_running_loop().create_task(self._read())
 
@@ -125,7 +126,12 @@ class LspClient:
                     self.counts.get("sourcepacker/fileTokens", 0) + 1
                 )
                 continue
-            msg = json.loads(body)
+            try:
+                msg = json.loads(body)
+            except ValueError as exc:  # a corrupt frame: keep it as evidence, keep reading
+                self.bad_frames.append((length, body[:300], str(exc)))
+                print(f"BAD FRAME len={length}: {body[:300]!r}", file=sys.stderr, flush=True)
+                continue
             if "method" in msg and "id" in msg:  # a server → client request
                 self._write({"jsonrpc": "2.0", "id": msg["id"], "result": None})
                 continue
@@ -420,7 +426,17 @@ async def pyspy_rescans(name: str, root: Path, out: Path, seconds: int) -> str:
     await wait_exact(client, uri)
     pyspy = shutil.which("py-spy") or str(Path(PYTHON).parent / "py-spy")
     raw = out.with_suffix(".txt")
-    cmd = [pyspy, "record", "--pid", str(client.proc.pid), "-d", str(seconds), "-r", "200"]
+    cmd = [
+        pyspy,
+        "record",
+        "--nonblocking",
+        "--pid",
+        str(client.proc.pid),
+        "-d",
+        str(seconds),
+        "-r",
+        "200",
+    ]
     svg = await asyncio.create_subprocess_exec(*cmd, "-o", str(out), stdout=subprocess.DEVNULL)
     txt = await asyncio.create_subprocess_exec(
         *cmd, "-f", "raw", "-o", str(raw), stdout=subprocess.DEVNULL
@@ -445,7 +461,17 @@ async def pyspy_cold(name: str, root: Path, out: Path) -> str:
     log = BENCH / "logs" / f"daemon-{name}-pyspy.log"
     client, uri, t0 = await open_session(root, cache_dir, log)
     pyspy = shutil.which("py-spy") or str(Path(PYTHON).parent / "py-spy")
-    cmd = [pyspy, "record", "--pid", str(client.proc.pid), "-r", "100", "-f", "raw"]
+    cmd = [
+        pyspy,
+        "record",
+        "--nonblocking",
+        "--pid",
+        str(client.proc.pid),
+        "-r",
+        "100",
+        "-f",
+        "raw",
+    ]
     rec = await asyncio.create_subprocess_exec(
         *cmd, "-o", str(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

@@ -229,6 +229,9 @@ def describe(path: Path) -> tuple[int, int]:
 
 
 if __name__ == "__main__":
+    if any(a.startswith("-") or a not in BUILDERS for a in sys.argv[1:]):
+        print(__doc__)
+        raise SystemExit(0 if {"-h", "--help"} & set(sys.argv) else 2)
     for name in sys.argv[1:] or list(BUILDERS):
         p = corpus(name)
         f, b = describe(p)
