@@ -30,6 +30,8 @@ CACHE_FILE_NAME = f"cache-v{CACHE_VERSION}.msgpack"
 ENV_CACHE_DIR = "SOURCEPACKER_CACHE_DIR"
 #: Persist after this many new entries, so a killed process loses little work.
 FLUSH_EVERY = 1000
+#: ... but not more often than this (see TokenCache.maybe_flush).
+MIN_FLUSH_SECONDS = 5.0
 #: A temp file untouched this long is left over from a killed writer.
 STALE_TEMP_SECONDS = 600
 
@@ -79,6 +81,8 @@ class TokenCache:
     load_error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _last_save_end: float = field(default=float("-inf"), repr=False)
+    _last_save_seconds: float = field(default=0.0, repr=False)
 
     @classmethod
     def load(cls, path: Path | None) -> TokenCache:
@@ -140,22 +144,34 @@ class TokenCache:
         return self.revision != self.saved_revision
 
     def maybe_flush(self) -> bool:
-        """Save when at least ``FLUSH_EVERY`` changes accumulated since the last save."""
-        if self.revision - self.saved_revision >= FLUSH_EVERY:
-            return self.save()
-        return False
+        """Save when ``FLUSH_EVERY`` changes accumulated and the last save is not too recent.
+
+        A save rewrites the whole file (0.1–0.5 s at 100k entries), so during a long cold scan
+        it waits at least ``MIN_FLUSH_SECONDS`` and ten times the last save's duration: the
+        writes then cost under 10% of the scan, and a killed process loses seconds of work.
+        """
+        if self.revision - self.saved_revision < FLUSH_EVERY:
+            return False
+        quiet = max(MIN_FLUSH_SECONDS, 10 * self._last_save_seconds)
+        if time.monotonic() - self._last_save_end < quiet:
+            return False
+        return self.save()
 
     def save(self) -> bool:
         """Write atomically; returns False (and logs) when the location is not writable."""
         if self.path is None or not self.dirty:
             return False
         with self._write_lock:
-            with self._lock:
+            started = time.monotonic()
+            with self._lock:  # C-level copies only: put() from the pool waits microseconds
                 revision = self.revision
-                by_encoding: dict[str, list[TokenEntry]] = {}
-                for (encoding, digest, size), tokens in self.tokens.items():
-                    by_encoding.setdefault(encoding, []).append(TokenEntry(digest, size, tokens))
-                snapshot = CacheFile(CACHE_VERSION, by_encoding, dict(self.paths))
+                token_items = list(self.tokens.items())
+                paths = dict(self.paths)
+            # Plain tuples encode exactly as the array-like TokenEntry decodes, but cost less.
+            by_encoding: dict[str, list[tuple[int, int, int]]] = {}
+            for (encoding, digest, size), tokens in token_items:
+                by_encoding.setdefault(encoding, []).append((digest, size, tokens))
+            snapshot = {"version": CACHE_VERSION, "tokens": by_encoding, "paths": paths}
             try:
                 atomic_write(self.path, _encoder.encode(snapshot))
             except OSError as exc:
@@ -164,6 +180,8 @@ class TokenCache:
             # A put() that raced this write bumped revision past ``revision``: stays dirty.
             self.saved_revision = revision
             _remove_stale_temps(self.path)
+            self._last_save_end = time.monotonic()
+            self._last_save_seconds = self._last_save_end - started
             return True
 
 

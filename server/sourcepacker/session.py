@@ -30,6 +30,7 @@ from .protocol import (
     Totals,
     TreeChangedParams,
 )
+from .selection import Selection
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 THROTTLE_SECONDS = 0.15
 #: The cache is written this long after the last scan (and at shutdown, and every ~1k entries).
 SAVE_AFTER_QUIET_SECONDS = 2.0
+#: Clicks in quick succession (a user ticking files) end in one write of the selection.
+SELECTION_SAVE_DELAY_SECONDS = 0.5
 
 
 def token_sum(s: Sums) -> TokenSum:
@@ -71,6 +74,7 @@ class Session:
         self._cancel = threading.Event()
         self._queued: _ScanRequest | None = None
         self._save_handle: asyncio.TimerHandle | None = None
+        self._selection_handle: asyncio.TimerHandle | None = None
         self.scanning = False
         cache_dir = self.cache_dir
         if cache_dir is not None:
@@ -92,13 +96,25 @@ class Session:
             )
 
     def remember_selection(self) -> None:
+        """Persist the selection soon, off the event loop (the write fsyncs)."""
+        if self.cache_dir is None:
+            return
+        if self._selection_handle is not None:
+            self._selection_handle.cancel()
+        loop = asyncio.get_running_loop()
+        self._selection_handle = loop.call_later(
+            SELECTION_SAVE_DELAY_SECONDS, lambda: loop.run_in_executor(None, self._write_selection)
+        )
+
+    def _write_selection(self) -> None:
+        self._selection_handle = None
+        with self.engine.lock:
+            selection = Selection(self.engine.model.selection.rules)
         if self.cache_dir is not None:
-            with self.engine.lock:
-                selection = self.engine.model.selection
-                try:
-                    save_last(self.cache_dir, selection)
-                except OSError as exc:
-                    log.warning("cannot save the selection: %s", exc)
+            try:
+                save_last(self.cache_dir, selection)
+            except OSError as exc:
+                log.warning("cannot save the selection: %s", exc)
 
     # --- scans -----------------------------------------------------------------------------
 
@@ -177,10 +193,13 @@ class Session:
         self._cancel.set()
 
     def stop(self) -> None:
-        """On the event loop, before :meth:`close`: no new scans, no pending save timer."""
+        """On the event loop, before :meth:`close`: no new scans, no pending timers."""
         if self._save_handle is not None:
             self._save_handle.cancel()
             self._save_handle = None
+        if self._selection_handle is not None:
+            self._selection_handle.cancel()
+            self._write_selection()  # the user's last click must survive the restart
         self.cancel_scans()
 
     def close(self) -> None:
