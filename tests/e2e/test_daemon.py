@@ -211,6 +211,7 @@ async def test_invalid_settings_warn_and_fall_back(start_daemon: StartFn, worksp
     ws = await start_daemon(workspace, {"encoding": 5, "maxFileSize": -1, "format": "pdf"})
     totals = await ws.wait_exact()
     assert totals.encoding == "o200k_base"
+    assert ws.client.messages, "each invalid setting gets a window/showMessage"
     warnings = [m.message for m in ws.client.messages]
     assert any("encoding" in m for m in warnings) and any("maxFileSize" in m for m in warnings)
     assert any("format" in m for m in warnings)
@@ -293,3 +294,10 @@ async def test_process_pool_leaves_no_child_behind(start_daemon: StartFn, worksp
             break
         await asyncio.sleep(0.1)
     assert not alive
+
+
+async def test_encoding_unavailable_offline_falls_back(start_daemon: StartFn, workspace: Path):
+    ws = await start_daemon(workspace, {"encoding": "no_such_encoding"})
+    totals = await ws.wait_exact()
+    assert totals.encoding == "o200k_base"
+    assert any("no_such_encoding" in m.message for m in ws.client.messages)
