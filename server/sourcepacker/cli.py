@@ -161,12 +161,15 @@ def _open_engine(args: argparse.Namespace, root: Path) -> object:
     return Engine(root, settings)
 
 
-def _scan(engine: object, args: argparse.Namespace) -> ScanReport:
+def _scan(engine: object, args: argparse.Namespace, paths: list[str] | None = None) -> ScanReport:
+    """Scan the whole root, or only ``paths`` (packing two files must not walk a home dir)."""
     from .engine import Engine
     from .progress import scan_with_progress
 
     assert isinstance(engine, Engine)
-    return scan_with_progress(engine, show=sys.stderr.isatty() and not args.json)
+    whole = paths is None or "" in paths
+    show = sys.stderr.isatty() and not args.json
+    return scan_with_progress(engine, show=show, paths=None if whole else paths)
 
 
 def _run_pack(args: argparse.Namespace) -> int:
@@ -177,7 +180,7 @@ def _run_pack(args: argparse.Namespace) -> int:
     engine = _open_engine(args, root)
     assert isinstance(engine, Engine)
     try:
-        report = _scan(engine, args)
+        report = _scan(engine, args, rels)
         engine.model.selection.set(rels, True)
         result = pack_selection(engine, fmt=args.format or engine.settings.format, tree=args.tree)
     finally:

@@ -39,9 +39,9 @@ class _TerminalListener:
         pass
 
 
-def scan_with_progress(engine: Engine, *, show: bool) -> ScanReport:
+def scan_with_progress(engine: Engine, *, show: bool, paths: list[str] | None = None) -> ScanReport:
     if not show:
-        return engine.scan()
+        return engine.scan(paths=paths)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -54,7 +54,7 @@ def scan_with_progress(engine: Engine, *, show: bool) -> ScanReport:
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         listener = _TerminalListener(engine, bar)
-        return engine.scan(listener=listener)
+        return engine.scan(listener=listener, paths=paths)
 
 
 def print_stats(engine: Engine, report: ScanReport) -> None:

@@ -23,8 +23,8 @@ def walk_path(
 ) -> tuple[list[FoundFile], list[Skipped]]:
     """What a full walk would report for ``rel`` and below; nothing for a path that is gone.
 
-    A folder falls back to a full walk filtered to it: folder events are rare (a branch switch
-    names the files too), and the full walk owns the symlink-loop bookkeeping.
+    A real folder is walked alone. When it holds symlinked folders, or is one, a full walk
+    filtered to it decides instead: which link wins a loop depends on the whole tree.
     """
     path = root / rel
     try:
@@ -33,6 +33,10 @@ def walk_path(
         return [], []
     if _ignored(rules, rel, stat.S_ISDIR(st.st_mode)):
         return [], []
+    if stat.S_ISDIR(st.st_mode):
+        result = walk(root, rules, max_size=max_size, cancel=cancel, subtree=rel)
+        if result.linked_dirs == 0:
+            return result.files, result.skipped
     if stat.S_ISDIR(st.st_mode) or (stat.S_ISLNK(st.st_mode) and path.is_dir()):
         result = walk(root, rules, max_size=max_size, cancel=cancel)
         # The folder itself too: a linked folder the walk refused (a loop) is reported at ``rel``.

@@ -79,6 +79,8 @@ class WalkResult:
     ignored: int
     dirs: int
     seconds: float
+    #: Symlinked folders met (followed or refused as loops).
+    linked_dirs: int = 0
 
 
 def classify_content(data: bytes) -> SkipReason | None:
@@ -151,11 +153,21 @@ class _Walker:
         self.visited: dict[tuple[int, int], str] = {}  # real directory -> rel it was listed at
         self.links: list[tuple[_Dir, tuple[int, int]]] = []  # symlinked dirs, followed later
         self.error: BaseException | None = None
+        self.linked_dirs = 0
 
-    def run(self, pool: ThreadPoolExecutor) -> None:
+    def run(self, pool: ThreadPoolExecutor, subtree: str = "") -> None:
         st = os.stat(self.root)
         self.visited[(st.st_dev, st.st_ino)] = ""
         batch = [_Dir(self.root, "", self.rules.includes_all)]
+        if subtree:
+            st = os.stat(os.path.join(self.root, subtree))
+            self.visited[(st.st_dev, st.st_ino)] = subtree
+            parts = subtree.split("/")
+            included = self.rules.includes_all or any(
+                self.rules.include_matches("/".join(parts[: i + 1]), True)
+                for i in range(len(parts))
+            )
+            batch = [_Dir(os.path.join(self.root, subtree), subtree, included)]
         # Real directories first, then symlinked ones in sorted order, round after round: the
         # real tree always wins over a link to it, and which link wins is deterministic.
         while batch and not self.cancel.is_set():
@@ -168,6 +180,7 @@ class _Walker:
 
     def _claim_links(self) -> list[_Dir]:
         links, self.links = sorted(self.links, key=lambda item: item[0].rel), []
+        self.linked_dirs += len(links)
         batch: list[_Dir] = []
         for task, key in links:
             seen = self.visited.get(key)
@@ -336,17 +349,22 @@ def walk(
     workers: int = 4,
     cancel: threading.Event | None = None,
     on_batch: Callable[[list[FoundFile]], None] | None = None,
+    subtree: str = "",
 ) -> WalkResult:
     """List the countable files under ``root``; ``on_batch`` hears each directory's files.
 
     With ``cancel`` set the walk returns promptly with what it has so far. ``on_batch`` runs on
-    the pool's threads, so it must be quick and thread-safe.
+    the pool's threads, so it must be quick and thread-safe. ``subtree`` (a real folder below
+    ``root``, not ignored) limits the walk to it; the caller checks ``linked_dirs``, since
+    which link wins a loop can depend on folders outside the subtree.
     """
     start = time.perf_counter()
     walker = _Walker(root, rules, max_size, cancel or threading.Event(), on_batch)
     with ThreadPoolExecutor(max(1, workers), thread_name_prefix="sourcepacker-walk") as pool:
-        walker.run(pool)
+        walker.run(pool, subtree)
     walker.files.sort(key=attrgetter("rel"))
     walker.skipped.sort(key=attrgetter("rel"))
     elapsed = time.perf_counter() - start
-    return WalkResult(walker.files, walker.skipped, walker.ignored, walker.dirs, elapsed)
+    return WalkResult(
+        walker.files, walker.skipped, walker.ignored, walker.dirs, elapsed, walker.linked_dirs
+    )

@@ -131,6 +131,17 @@ def test_several_paths_relative_to_cwd(
     assert sorted(json.loads(out)["files"]) == ["docs/guide.md", "src/app.py"]
 
 
+def test_packing_paths_scans_only_those_paths(
+    ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ws)
+    code, _, err = run(capsys, "pack", "src", "README.md", "--stats", "-o", os.devnull)
+    assert code == 0
+    lines = dict(line.split(":", 1) for line in err.splitlines() if ":" in line)
+    assert lines["files found"].strip() == "3"  # not docs/, logo.png or data.txt
+    assert lines["skipped"].strip() == "0"
+
+
 def test_stats(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "pack", str(ws), "--stats", "-o", os.devnull)
     assert (code, out) == (0, "")

@@ -225,3 +225,18 @@ def test_include_globs_filter_files_but_descend(tmp_path: Path) -> None:
     result = walk(tmp_path, IgnoreRules(tmp_path, include=["*.py", "docs/"]))
     assert rels(result) == ["a.py", "docs/d.txt", "s/b.py"]
     assert result.ignored == 1
+
+
+def test_subtree_walk_visits_only_that_folder_and_matches_the_full_walk(tmp_path: Path) -> None:
+    for d in ("a/x", "a/y", "b", "c/deep/er"):
+        (tmp_path / d).mkdir(parents=True)
+        (tmp_path / d / "f.txt").write_text(d)
+    (tmp_path / ".gitignore").write_text("a/y/\n")
+    (tmp_path / "a" / "x" / "big.txt").write_text("x" * 50)
+    rules = IgnoreRules(tmp_path)
+    full = walk(tmp_path, rules, max_size=20)
+    part = walk(tmp_path, rules, max_size=20, subtree="a")
+    assert part.dirs == 2  # a and a/x; a/y is ignored
+    assert part.linked_dirs == 0
+    assert part.files == [f for f in full.files if f.rel.startswith("a/")]
+    assert part.skipped == [s for s in full.skipped if s.rel.startswith("a/")]
