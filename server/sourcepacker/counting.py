@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import xxhash
 
-from .walk import SkipReason, classify_content
+from .walk import SkipReason, decode_text
 
 #: ``(hash, size) → cached tokens``; reads of a dict, safe from any thread.
 Lookup = Callable[[int, int], int | None]
@@ -50,12 +50,12 @@ def read_and_hash(root: str, rel: str) -> tuple[FileCount, str | None]:
         return _skipped(rel, SkipReason.VANISHED, "deleted during the scan"), None
     except OSError as exc:
         return _skipped(rel, SkipReason.UNREADABLE, exc.strerror or str(exc)), None
-    reason = classify_content(data)
+    text = decode_text(data)
     digest = xxhash.xxh3_64_intdigest(data)
     base = FileCount(rel, len(data), st.st_mtime_ns, st.st_ino, digest, None)
-    if reason is not None:
-        return _with_skip(base, reason), None
-    return base, data.decode("utf-8")
+    if isinstance(text, SkipReason):
+        return _with_skip(base, text), None
+    return base, text
 
 
 def read_and_count(

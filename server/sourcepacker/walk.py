@@ -85,13 +85,18 @@ class WalkResult:
 
 def classify_content(data: bytes) -> SkipReason | None:
     """BINARY if a NUL is in the first 8 KiB, INVALID_UTF8 if strict decoding fails."""
+    decoded = decode_text(data)
+    return decoded if isinstance(decoded, SkipReason) else None
+
+
+def decode_text(data: bytes) -> str | SkipReason:
+    """The text of a countable file, or why it is not one (decoded once: files can be MBs)."""
     if data.find(b"\0", 0, _NUL_WINDOW) >= 0:
         return SkipReason.BINARY
     try:
-        data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         return SkipReason.INVALID_UTF8
-    return None
 
 
 def _no_match(_text: str) -> re.Match[str] | None:
