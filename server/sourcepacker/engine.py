@@ -114,8 +114,9 @@ class Engine:
     def _restore_snapshot(self) -> None:
         """Known files with their cached counts: exact totals before anything is read."""
         with self.lock:
-            for rel, rec in self.cache.paths.items():
-                self.model.put(self._state_from_record(rel, rec))
+            self.model.load(
+                [self._state_from_record(r, rec) for r, rec in self.cache.paths.items()]
+            )
 
     def _state_from_record(self, rel: str, rec: PathRecord) -> FileState:
         if rec.skip:
@@ -129,7 +130,7 @@ class Engine:
                 TokenState.SKIPPED,
                 SkipReason(rec.skip),
             )
-        tokens = self.cache.get(self.encoding, rec.hash, rec.size)
+        tokens = self.cache.tokens.get((self.encoding, rec.hash, rec.size))
         state = TokenState.EXACT if tokens is not None else TokenState.ESTIMATED
         return FileState(
             rel, rec.size, rec.mtime_ns, rec.ino, rec.hash, tokens, state, racy=rec.racy

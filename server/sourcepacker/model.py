@@ -7,7 +7,7 @@ only descends into folders that hold a selection rule, and there are few of thos
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -82,6 +82,23 @@ def contribution(f: FileState) -> Sums:
     return Sums(1, f.size, 0, f.shown_tokens, 1)
 
 
+def _sum_files(files: Iterable[FileState]) -> Sums:
+    """``contribution`` summed over ``files``, without an object per file (hot on restore)."""
+    count = size = exact = estimated = pending = 0
+    skipped, is_exact = TokenState.SKIPPED, TokenState.EXACT
+    for f in files:
+        if f.state is skipped:
+            continue
+        count += 1
+        size += f.size
+        if f.state is is_exact:
+            exact += f.shown_tokens
+        else:
+            estimated += f.shown_tokens
+            pending += 1
+    return Sums(count, size, exact, estimated, pending)
+
+
 @dataclass(slots=True)
 class DirNode:
     rel: str
@@ -118,6 +135,22 @@ class WorkspaceModel:
                 self.changed_dirs.add(parent_of(f.rel))
         self.files[f.rel] = f
         self._apply(f.rel, contribution(f), +1)
+
+    def load(self, states: list[FileState]) -> None:
+        """Fill an empty model at once: folder sums are added up bottom-up, in one pass.
+
+        Restoring 100k files with :meth:`put` walks every file's ancestors (0.7 s); this does
+        the same work per folder instead.
+        """
+        assert not self.files, "load() fills an empty model"
+        for f in states:
+            self._dir_node(parent_of(f.rel)).files[_name(f.rel)] = f
+            self.files[f.rel] = f
+        for node in sorted(self._dirs.values(), key=lambda n: -n.rel.count("/") - bool(n.rel)):
+            node.sums = sums = _sum_files(node.files.values())
+            for child in node.dirs.values():
+                sums.add(child.sums)
+        self.changed_dirs.clear()
 
     def remove(self, rel: str) -> FileState | None:
         old = self.files.pop(rel, None)

@@ -138,3 +138,22 @@ def test_files_under_expands_folders_once() -> None:
         "a/x",
         "c/w",
     ]
+
+
+def test_load_gives_the_same_sums_as_put_one_by_one() -> None:
+    states = [
+        FileState("a/b/c.py", 40, tokens=9, state=TokenState.EXACT),
+        FileState("a/b/d.py", 80),
+        FileState("a/e.py", 12, tokens=3, state=TokenState.STALE),
+        FileState("a/logo.png", 999, state=TokenState.SKIPPED, skip=SkipReason.BINARY),
+        FileState("top.md", 8, tokens=2, state=TokenState.EXACT),
+    ]
+    one_by_one, loaded = WorkspaceModel(), WorkspaceModel()
+    for f in states:
+        one_by_one.put(FileState(**{k: getattr(f, k) for k in f.__slots__}))
+    loaded.load(states)
+    for rel in ("", "a", "a/b"):
+        node_put, node_load = one_by_one.dir(rel), loaded.dir(rel)
+        assert node_put is not None and node_load is not None
+        assert node_load.sums == node_put.sums, rel
+    assert loaded.totals() == Sums(4, 140, 11, 23, 2)
