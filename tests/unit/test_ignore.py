@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from sourcepacker.ignore import IgnoreRules, parse_pattern
 from sourcepacker.walk import walk
+from sptree import make_tree
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is the oracle")
 
@@ -33,13 +34,7 @@ def _git_env(home: Path) -> dict[str, str]:
 def make_repo(root: Path, tree: Tree, exclude: str | None = None) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", str(root)], check=True, env=_git_env(root.parent))
-    for rel, content in tree.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8", newline="")
+    make_tree(root, tree)
     if exclude is not None:
         (root / ".git" / "info").mkdir(parents=True, exist_ok=True)
         (root / ".git" / "info" / "exclude").write_text(exclude, encoding="utf-8", newline="")

@@ -21,17 +21,7 @@ from sourcepacker.walk import (
     classify_content,
     walk,
 )
-
-
-def build(root: Path, files: dict[str, str | bytes]) -> Path:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
+from sptree import make_tree
 
 
 def run(root: Path, **kwargs: Any) -> WalkResult:
@@ -47,7 +37,7 @@ def rels(result: WalkResult) -> list[str]:
 
 
 def test_lists_files_with_stat_and_skips_ignored(tmp_path: Path) -> None:
-    build(tmp_path, {"a.py": "x = 1\n", "src/b.py": "", ".gitignore": "*.log\n", "c.log": "",
+    make_tree(tmp_path, {"a.py": "x = 1\n", "src/b.py": "", ".gitignore": "*.log\n", "c.log": "",
                      "node_modules/m.js": ""})  # fmt: skip
     result = run(tmp_path)
     assert rels(result) == [".gitignore", "a.py", "src/b.py"]
@@ -73,7 +63,7 @@ def test_classify_content(data: bytes, expected: SkipReason | None) -> None:
 
 
 def test_binary_by_extension_is_skipped_without_reading(tmp_path: Path) -> None:
-    build(tmp_path, {"img.PNG": b"not really", "lib.so": b"", "ok.py": ""})
+    make_tree(tmp_path, {"img.PNG": b"not really", "lib.so": b"", "ok.py": ""})
     assert reasons(run(tmp_path)) == {
         "img.PNG": (SkipReason.BINARY, "extension"),
         "lib.so": (SkipReason.BINARY, "extension"),
@@ -81,7 +71,7 @@ def test_binary_by_extension_is_skipped_without_reading(tmp_path: Path) -> None:
 
 
 def test_too_large_by_stat(tmp_path: Path) -> None:
-    build(tmp_path, {"big.txt": "x" * 11, "fits.txt": "x" * 10})
+    make_tree(tmp_path, {"big.txt": "x" * 11, "fits.txt": "x" * 10})
     result = run(tmp_path, max_size=10)
     assert rels(result) == ["fits.txt"]
     assert reasons(result) == {"big.txt": (SkipReason.TOO_LARGE, "11 bytes")}
@@ -111,7 +101,7 @@ def unreadable(path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_unreadable_dir_is_reported_and_walk_continues(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    build(tmp_path, {"locked/secret.txt": "", "open/a.txt": ""})
+    make_tree(tmp_path, {"locked/secret.txt": "", "open/a.txt": ""})
     with unreadable(tmp_path / "locked", monkeypatch):
         result = run(tmp_path)
     assert rels(result) == ["open/a.txt"]
@@ -121,7 +111,7 @@ def test_unreadable_dir_is_reported_and_walk_continues(
 def test_file_vanishing_between_scandir_and_stat(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    build(tmp_path, {"gone.txt": "", "stays.txt": ""})
+    make_tree(tmp_path, {"gone.txt": "", "stays.txt": ""})
     real_scandir = os.scandir
 
     @contextmanager
@@ -152,8 +142,8 @@ def test_fifo_and_socket_are_special(tmp_path: Path) -> None:
 
 
 def test_symlinks(tmp_path: Path) -> None:
-    root = build(tmp_path / "root", {"real/a.txt": "", "build/gen.txt": "", "f.txt": "x"})
-    build(tmp_path, {"outside/o.txt": ""})
+    root = make_tree(tmp_path / "root", {"real/a.txt": "", "build/gen.txt": "", "f.txt": "x"})
+    make_tree(tmp_path, {"outside/o.txt": ""})
     links = {"out": "../outside", "out_file": "../outside/o.txt", "broken": "nowhere",
              "file_link": "f.txt", "real/up": "..", "gen": "build", "again": "real",
              "self1": "self2", "self2": "self1"}  # fmt: skip
@@ -175,7 +165,7 @@ def test_symlinks(tmp_path: Path) -> None:
 
 
 def test_symlink_loop_inside_followed_link_terminates(tmp_path: Path) -> None:
-    build(tmp_path, {"build/x.txt": ""})
+    make_tree(tmp_path, {"build/x.txt": ""})
     os.symlink("..", tmp_path / "build" / "back")
     os.symlink("build", tmp_path / "b")
     result = run(tmp_path)
@@ -184,7 +174,9 @@ def test_symlink_loop_inside_followed_link_terminates(tmp_path: Path) -> None:
 
 
 def many(root: Path, dirs: int = 20, per_dir: int = 10) -> Path:
-    return build(root, {f"d{d:02}/f{f:02}.txt": "" for d in range(dirs) for f in range(per_dir)})
+    return make_tree(
+        root, {f"d{d:02}/f{f:02}.txt": "" for d in range(dirs) for f in range(per_dir)}
+    )
 
 
 def test_cancel_before_start_returns_nothing(tmp_path: Path) -> None:
@@ -213,7 +205,7 @@ def test_on_batch_sees_every_file_per_directory(tmp_path: Path) -> None:
 
 
 def test_order_is_deterministic_whatever_the_threads(tmp_path: Path) -> None:
-    build(many(tmp_path), {"a.b/c.txt": "", "a/b.txt": "", "a.txt": "", "x.png": ""})
+    make_tree(many(tmp_path), {"a.b/c.txt": "", "a/b.txt": "", "a.txt": "", "x.png": ""})
     results = [run(tmp_path, workers=w) for w in (1, 2, 4, 4)]
     assert rels(results[0]) == sorted(rels(results[0]))
     assert all(rels(r) == rels(results[0]) for r in results)
@@ -221,7 +213,7 @@ def test_order_is_deterministic_whatever_the_threads(tmp_path: Path) -> None:
 
 
 def test_include_globs_filter_files_but_descend(tmp_path: Path) -> None:
-    build(tmp_path, {"a.py": "", "s/b.py": "", "s/c.txt": "", "docs/d.txt": ""})
+    make_tree(tmp_path, {"a.py": "", "s/b.py": "", "s/c.txt": "", "docs/d.txt": ""})
     result = walk(tmp_path, IgnoreRules(tmp_path, include=["*.py", "docs/"]))
     assert rels(result) == ["a.py", "docs/d.txt", "s/b.py"]
     assert result.ignored == 1
