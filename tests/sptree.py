@@ -15,9 +15,12 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from sourcepacker.cache import TokenCache
+from sourcepacker.engine import Engine
 from sourcepacker.model import Sums, WorkspaceModel, contribution
 from sourcepacker.pool import TokenizerPool
 from sourcepacker.selection import ancestors, parent_of
+from sourcepacker.settings import Settings
 
 #: Far enough in the past that the racy guard (2 s) never applies.
 OLD_NS = time.time_ns() - 3600 * 1_000_000_000
@@ -91,3 +94,12 @@ def snapshot(model: WorkspaceModel) -> dict[str, tuple[str, int | None, str | No
         rel: (f.state.value, f.tokens, f.skip.value if f.skip else None)
         for rel, f in sorted(model.files.items())
     }
+
+
+def fresh_count(root: Path, settings: Settings) -> Engine:
+    """An engine that counted ``root`` from nothing (no cache, fake tokenizer): the oracle."""
+    engine = Engine(root, settings, cache=TokenCache.load(None))
+    engine.pool = FakePool()
+    engine.scan()
+    engine.pool.close()
+    return engine

@@ -18,7 +18,7 @@ from sourcepacker.engine import Engine
 from sourcepacker.model import FileState
 from sourcepacker.settings import Settings
 from sourcepacker.vocab import get_encoding
-from sptree import OLD_NS, FakePool, age, assert_consistent, snapshot
+from sptree import OLD_NS, FakePool, age, assert_consistent, fresh_count, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -39,14 +39,6 @@ def build(root: Path) -> list[str]:
             rels.append(f"pkg{d:02d}/{name}")
     age(root)
     return rels
-
-
-def fresh(root: Path) -> Engine:
-    engine = Engine(root, SETTINGS, cache=TokenCache.load(None))
-    engine.pool = FakePool()
-    engine.scan()
-    engine.pool.close()
-    return engine
 
 
 def mutate(root: Path, rng: random.Random, clock: list[int]) -> None:
@@ -159,5 +151,5 @@ def test_scan_during_edits_converges_after_one_more_scan(tmp_path: Path) -> None
     assert edits[0] > 0 and listener.batches > 0
     engine.scan()
     assert_consistent(engine.model)
-    assert snapshot(engine.model) == snapshot(fresh(root).model)
+    assert snapshot(engine.model) == snapshot(fresh_count(root, SETTINGS).model)
     engine.close()

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sourcepacker.cache import TokenCache
 from sourcepacker.engine import Engine
 from sourcepacker.settings import Settings
-from sptree import OLD_NS, FakePool, assert_consistent, snapshot
+from sptree import OLD_NS, FakePool, assert_consistent, fresh_count, snapshot
 
 MAX_SIZE = 64
 DIRS = ["", "a", "a/b", "c"]
@@ -96,14 +96,6 @@ class Workspace:
         return [src, o.to]
 
 
-def fresh_count(root: Path) -> Engine:
-    engine = Engine(root, SETTINGS, cache=TokenCache.load(None))
-    engine.pool = FakePool()
-    engine.scan()
-    engine.pool.close()
-    return engine
-
-
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(PATHS), st.sampled_from(CONTENTS)), max_size=8), rounds)
 def test_incremental_equals_full_recount(
@@ -127,7 +119,7 @@ def test_incremental_equals_full_recount(
                 else:
                     engine.scan()
                 assert_consistent(engine.model)
-                want = fresh_count(root)
+                want = fresh_count(root, SETTINGS)
                 assert snapshot(engine.model) == snapshot(want.model)
                 assert engine.model.totals() == want.model.totals()
         finally:
@@ -137,5 +129,5 @@ def test_incremental_equals_full_recount(
         again.pool = FakePool()
         report = again.scan()
         again.pool.close()
-        assert snapshot(again.model) == snapshot(fresh_count(root).model)
+        assert snapshot(again.model) == snapshot(fresh_count(root, SETTINGS).model)
         assert report.tokenized == 0
