@@ -29,7 +29,7 @@ export default tseslint.config(
     // the vscode-facing modules; everything else stays unit-testable under plain node
     files: [
       "src/extension.ts",
-      "src/commands.ts",
+      "src/commands/*.ts",
       "src/logger.ts",
       "src/python.ts",
       "src/server.ts",
