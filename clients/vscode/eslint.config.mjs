@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "out/", "node_modules/", "e2e/", "*.vsix"] },
+  { ignores: ["dist/", "out/", "node_modules/", "e2e/", "bundled/", "*.vsix"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
