@@ -238,6 +238,7 @@ class Engine:
         report.stage_seconds["walk"] = time.perf_counter() - clock
         if cancel is not None and cancel.is_set():
             report.cancelled = True
+            self._finish(report, persist=False)  # a cancelled scan still counts as one
             return report
         clock = time.perf_counter()
         to_read = self._apply_discovery(found, skipped, paths, force, report)
