@@ -204,7 +204,7 @@ line=$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$LOGS/e2e.log" | tail -1 || tru
 if [ -n "$line" ]; then P=${line%% passed*}; F=$(echo "$line" | cut -d' ' -f3); else P=0 F=1; fi
 # the daemon ran from the .vsix's bundled libraries (the output channel says how it started)
 started=$(cat "$LOGS"/vscode-logs/*/exthost*/sourcepacker.sourcepacker/*.log 2>/dev/null | grep -m1 'Daemon: ' || true)
-if [ -z "${E2E_VSIX:-}" ] && ! echo "$started" | grep -q 'bundled sourcepacker'; then
+if ! echo "$started" | grep -q 'bundled sourcepacker'; then
   echo "FAIL daemon started from the bundle: ${started:-no 'Daemon:' line in the output channel}"
   F=$((F + 1)); RC=1
 else
