@@ -1,0 +1,488 @@
+"""Mask secrets in place: each value becomes ``[REDACTED <kind>]``, the code around it stays.
+
+    masked, redactions = mask_secrets(text)
+
+Pure (no I/O, no state). The rules are compiled once at import. A caller that caches anything
+derived from the masked text (its token count above all) keys it by ``RULES_VERSION`` too.
+
+How it stays fast (figures from ``tests/bench/bench_secrets.py`` on the stdlib, 2 shared cores)
+------------------------------------------------------------------------------------------------
+One prefilter pass finds the lines that can hold a secret; the rules run on those lines only.
+The prefilter is an Aho-Corasick automaton (``ahocorasick-rs``) over every rule's keywords in
+the lower-cased text, as gitleaks does. Measured on 14 MB of stdlib sources: that pass runs at
+100-200 MB/s including ``str.lower``, where one ``re`` alternation of the same keywords ran at
+3-4 MB/s, a ``str.find`` loop per keyword at 25 MB/s, ``pyahocorasick`` at 25 MB/s and
+``google-re2`` at 62 MB/s (detect-secrets 1.5.0, which also finds every kind, runs at 0.17 MB/s).
+
+Where the rules come from
+-------------------------
+Derived from gitleaks' default config (``config/gitleaks.toml``, MIT, commit b58d3f1, 2026-07),
+rule ids: aws-access-token, anthropic-api-key, anthropic-admin-api-key, gcp-api-key, github-pat,
+github-oauth, github-app-token, github-refresh-token, github-fine-grained-pat, gitlab-pat,
+gitlab-pat-routable, slack-bot-token, slack-user-token, slack-app-token, slack-legacy-token,
+slack-legacy-workspace-token, slack-config-access-token, slack-config-refresh-token,
+slack-webhook-url, stripe-access-token, openai-api-key, private-key, jwt and generic-api-key
+(its keyword idea, its letters-only allowlist and its 3.5 bits entropy floor). Where a token
+format has a fixed length, the rule also takes longer tokens of the same shape, so that a longer
+token is masked whole rather than leaking its tail. ``aws-secret-key``, ``password`` and
+``url-password`` are ours. A kind is the gitleaks rule id where the rule is gitleaks'.
+
+Lines
+-----
+Masking never adds or removes a newline: line *n* of the masked text is line *n* of the
+original, masked. A private key block keeps its ``-----BEGIN/END ...-----`` lines; its body
+becomes one marker followed by as many newlines as the body held, and its ``Redaction.line`` is
+the line of ``-----BEGIN``. Every other redaction lies on one line, the line of its value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import ahocorasick_rs
+
+__all__ = ["KEYWORDS", "RULES_VERSION", "Redaction", "mask_secrets"]
+
+#: Bump when a rule, a threshold or the marker changes: masked text (and its count) may change.
+RULES_VERSION = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    """One masked secret."""
+
+    #: 1-based line of the secret in the ORIGINAL text (for a private key: its BEGIN line).
+    line: int
+    #: What it is, e.g. ``"github-pat"``: the marker reads ``[REDACTED <kind>]``.
+    kind: str
+
+
+def marker(kind: str) -> str:
+    return f"[REDACTED {kind}]"
+
+
+_MARKER_PREFIX = "[REDACTED "
+
+# ---------------------------------------------------------------------------------------------
+# Value checks
+# ---------------------------------------------------------------------------------------------
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of ``value``'s own character distribution (gitleaks' measure)."""
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values()) if n else 0.0
+
+
+# Values that are obviously not secrets: templates, references, fill-me-ins, masks.
+_PLACEHOLDER_PARTS = (
+    "changeme", "change_me", "change-me", "example", "placeholder", "your", "dummy",
+    "redacted", "xxxx", "****", "....", "password", "passwd", "process.env", "environ",
+    "getenv", "${", "{{", "%(", "$(", "<", ">",
+)  # fmt: skip
+_PLACEHOLDER_RE = re.compile(
+    r"""
+      \$\w+                 # $VAR
+    | %\w+%                 # %VAR%
+    | %[sdr]                # printf slot
+    | \{\w*\}               # {name} format slot
+    | @\w+@                 # @VAR@ (autoconf)
+    | (.)\1*                # one repeated character
+    """,
+    re.VERBOSE,
+)
+_LETTERS_ONLY = re.compile(r"[A-Za-z_.-]+")  # gitleaks generic-api-key allowlist: no digit
+_DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(\))?")  # self.token, cfg.key()
+
+
+def is_placeholder(value: str) -> bool:
+    lowered = value.lower()
+    return any(p in lowered for p in _PLACEHOLDER_PARTS) or bool(_PLACEHOLDER_RE.fullmatch(value))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules
+# ---------------------------------------------------------------------------------------------
+
+#: Why a match is kept beyond its regex: ``check(value, match) -> keep``.
+Check = Callable[[str, "re.Match[str]"], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    kind: str
+    #: Lower-case strings, one of which the line must contain for the rule to run there.
+    keywords: tuple[str, ...]
+    #: The value to mask is group ``v`` (or ``u``, the unquoted alternative of generic rules).
+    pattern: re.Pattern[str]
+    min_entropy: float = 0.0
+    check: Check | None = None
+    #: For a secret spanning lines (a private key block): where on the candidate line it can
+    #: start; ``pattern`` is then matched there against the whole text, not the line alone.
+    start: re.Pattern[str] | None = None
+
+
+def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(pattern, flags | re.ASCII)
+
+
+# The end of a token in gitleaks: a quote, a space, ';', an escaped newline or the end.
+_END = r"""(?=[`'"\s;,)\]}]|\\[nr]|$)"""
+
+
+def _not_aws_example(value: str, _m: re.Match[str]) -> bool:
+    return not value.endswith("EXAMPLE")  # gitleaks aws-access-token allowlist: AWS's docs
+
+
+def _url_password_ok(value: str, _m: re.Match[str]) -> bool:
+    return value.lower() not in {"pass", "pw", "pwd", "secret", "x", "xx", "xxx"} and not (
+        is_placeholder(value)
+    )
+
+
+_SECRET_NAME_RE = _rx(r"passw(?:or)?d|passphrase|pwd|secret", re.IGNORECASE)
+# Names that hold no secret though they contain a keyword (from gitleaks' generic allowlist).
+_NOT_SECRET_NAME = _rx(
+    r"""(?:csrf|public|pub|xsrf)[_.-]?(?:key|token)
+      | (?:key|token|secret|passw(?:or)?d|pwd)[_.-]?
+        (?:ids?|names?|length|size|file|path|dir|url|uri|type|kind|field|prompt|label|env|var
+          |endpoint|header|param|count|len|index|pattern|regex|re|prefix|suffix|class|policy)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _generic_ok(value: str, m: re.Match[str]) -> bool:
+    if len(value) < 8 or is_placeholder(value) or value.startswith(_MARKER_PREFIX):
+        return False
+    if _LETTERS_ONLY.fullmatch(value) or _NOT_SECRET_NAME.search(m.group("name")):
+        return False
+    if m.group("u") is not None and _DOTTED_NAME.fullmatch(value):
+        return False  # unquoted: an attribute of something, not a literal
+    # Passwords are chosen by people: 8+ characters, 3.0 bits (e.g. "S3cr3tP@ss!" has 3.1);
+    # tokens are random: 3.5 bits like gitleaks (a 32-char hex token has about 3.8).
+    floor = 3.0 if _SECRET_NAME_RE.search(m.group("name")) else 3.5
+    return shannon_entropy(value) >= floor
+
+
+def _generic_kind(m: re.Match[str]) -> str:
+    return (
+        "password" if re.search(r"(?i)passw|pwd|passphrase", m.group("name")) else "generic-secret"
+    )
+
+
+# name keyword, rest of the name, closing quote/bracket, optional type annotation, operator,
+# then a quoted value (v) or an unquoted one (u: .env, YAML, INI, shell).
+_GENERIC = _rx(
+    r"""(?P<name>(?:passw(?:or)?d|passphrase|pwd|secret|token|api[_.-]?key|access[_.-]?key)
+                 [\w.-]{0,30}?)
+        [`'"]?\]?[ \t]*
+        (?::[ \t]*[A-Za-z_][\w\[\], .|]{0,40}?[ \t]*(?==))?
+        (?:=|:=|:|=>|\?=)[ \t]*
+        (?:(?P<q>[`'"])(?P<v>[^`'"\s\\]{8,200})(?P=q)
+          |(?P<u>[^\s`'"\\;,#(){}\[\]<>=&][^\s`'"\\;,#(){}\[\]<>&]{7,199})(?=[\s;,]|$))""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+_RULES: tuple[_Rule, ...] = (
+    # Earlier rules win where matches overlap.
+    _Rule(
+        "private-key",
+        ("-----begin",),
+        _rx(
+            r"""-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE[ ]KEY(?:[ ]BLOCK)?-----(?:\s|\\n)*
+                (?P<v>[\s\S]{64,65536}?)(?:\s|\\n)*
+                -----END[ A-Z0-9_-]{0,100}PRIVATE[ ]KEY(?:[ ]BLOCK)?-----""",
+            re.IGNORECASE | re.VERBOSE,
+        ),
+        start=_rx(r"-----BEGIN", re.IGNORECASE),
+    ),
+    _Rule(
+        "anthropic-admin-api-key",
+        ("sk-ant-admin",),
+        _rx(r"\b(?P<v>sk-ant-admin01-[A-Za-z0-9_-]{80,300})" + _END),
+    ),
+    _Rule(
+        "anthropic-api-key",
+        ("sk-ant-",),
+        _rx(r"\b(?P<v>sk-ant-(?:api|oat|ort)\d\d-[A-Za-z0-9_-]{80,300})" + _END),
+    ),
+    _Rule(
+        "openai-api-key",
+        ("t3blbkfj", "sk-proj-", "sk-svcacct-", "sk-admin-"),
+        _rx(
+            r"""\b(?P<v>sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,300}
+                 |sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})"""
+            + _END,
+            re.VERBOSE,
+        ),
+        min_entropy=3.0,
+    ),
+    _Rule("github-pat", ("ghp_",), _rx(r"\b(?P<v>ghp_[0-9A-Za-z]{36,251})\b"), 3.0),
+    _Rule("github-oauth", ("gho_",), _rx(r"\b(?P<v>gho_[0-9A-Za-z]{36,251})\b"), 3.0),
+    _Rule("github-app-token", ("ghu_", "ghs_"), _rx(r"\b(?P<v>gh[us]_[0-9A-Za-z]{36,251})\b"), 3.0),
+    _Rule("github-refresh-token", ("ghr_",), _rx(r"\b(?P<v>ghr_[0-9A-Za-z]{36,251})\b"), 3.0),
+    _Rule(
+        "github-fine-grained-pat",
+        ("github_pat_",),
+        _rx(r"\b(?P<v>github_pat_\w{82,240})\b"),
+        3.0,
+    ),
+    _Rule(
+        "gitlab-pat",
+        ("glpat-",),
+        _rx(r"\b(?P<v>glpat-[\w-]{20,300}(?:\.[0-9a-z]{9})?)(?![\w-])"),
+        3.0,
+    ),
+    _Rule(
+        "slack-webhook-url",
+        ("hooks.slack.com",),
+        _rx(r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<v>[A-Za-z0-9+/]{43,120})"),
+    ),
+    _Rule(
+        "slack-token",
+        ("xox", "xapp-"),
+        _rx(
+            r"""\b(?P<v>xox[abeoprs]-(?:\d-)?[0-9A-Za-z][0-9A-Za-z-]{8,250}
+                 |xoxe\.xox[bp]-\d-[A-Za-z0-9]{100,200}
+                 |xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+)(?![\w-])""",
+            re.VERBOSE,
+        ),
+        2.0,
+    ),
+    _Rule(
+        "stripe-access-token",
+        ("sk_live_", "rk_live_", "sk_test_", "rk_test_", "sk_prod_", "rk_prod_"),
+        _rx(r"\b(?P<v>[sr]k_(?:live|test|prod)_[A-Za-z0-9]{10,99})" + _END),
+        2.0,
+    ),
+    _Rule("gcp-api-key", ("aiza",), _rx(r"\b(?P<v>AIza[\w-]{35})" + _END), 4.0),
+    _Rule(
+        "jwt",
+        ("eyj",),
+        _rx(
+            r"\b(?P<v>ey[A-Za-z0-9]{17,}\.ey[A-Za-z0-9/\\_-]{17,}\.(?:[A-Za-z0-9/\\_-]{10,}={0,2})?)"
+            + _END
+        ),
+        3.0,
+    ),
+    _Rule(
+        "aws-access-key-id",
+        ("akia", "asia", "abia", "acca", "a3t"),
+        _rx(r"\b(?P<v>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b"),
+        3.0,
+        _not_aws_example,
+    ),
+    _Rule(
+        "aws-secret-key",
+        ("aws_secret", "aws-secret", "awssecret", "secret_access_key", "secretaccesskey"),
+        _rx(
+            r"""(?:aws[_.-]?secret|secret[_.-]?access[_.-]?key)[\w.-]{0,30}?[`'"]?\]?[ \t]*
+                (?:=|:=|:|=>)[ \t]*[`'"]?(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])""",
+            re.IGNORECASE | re.VERBOSE,
+        ),
+        3.5,
+    ),
+    _Rule(
+        "url-password",
+        ("://",),
+        _rx(
+            r"""\b[A-Za-z][A-Za-z0-9+.-]{0,20}://[^\s:/@`'"<>]{0,64}
+                :(?P<v>[^\s/@`'"<>]{1,128})@(?=[\w\[])""",
+            re.VERBOSE,
+        ),
+        check=_url_password_ok,
+    ),
+    _Rule(
+        "generic-secret",  # or "password", by the name: see _generic_kind
+        (
+            "passw",
+            "passphrase",
+            "pwd",
+            "secret",
+            "token",
+            "api_key",
+            "apikey",
+            "api-key",
+            "api.key",
+            "access_key",
+            "accesskey",
+            "access-key",
+            "access.key",
+        ),
+        _GENERIC,
+        check=_generic_ok,
+    ),
+)
+
+#: Every prefilter keyword, lower case. A text that contains none of them (compared
+#: case-insensitively) is returned unchanged, as the very same object.
+KEYWORDS: tuple[str, ...] = tuple(sorted({k for rule in _RULES for k in rule.keywords}))
+
+
+def _hides(found: str, other: str) -> bool:
+    """Whether a match of ``found`` can hide one of ``other`` (or imply it).
+
+    The automaton reports leftmost-longest matches without overlaps (5x faster than every
+    overlapping match: 1.4 GB/s against 0.45 on the stdlib's bytes), so a keyword inside
+    another one ("secret" in "aws_secret") or starting inside it ("a3t" + "token" in
+    "a3token") is not reported; the line then runs the hidden keyword's rules too.
+    """
+    return other in found or any(other.startswith(found[i:]) for i in range(1, len(found)))
+
+
+_RULES_BY_KEYWORD: tuple[tuple[int, ...], ...] = tuple(
+    tuple(
+        r
+        for r, rule in enumerate(_RULES)
+        if any(k == other or _hides(k, other) for other in rule.keywords)
+    )
+    for k in KEYWORDS
+)
+_MATCHKIND = ahocorasick_rs.MatchKind.LeftmostLongest
+# ASCII text (98 % of the stdlib's files) is searched as bytes, whose offsets are its
+# characters': 3x faster than the str automaton, which converts to UTF-8 and back.
+_BYTES_AUTOMATON = ahocorasick_rs.BytesAhoCorasick(
+    [k.encode() for k in KEYWORDS], matchkind=_MATCHKIND
+)
+_STR_AUTOMATON = ahocorasick_rs.AhoCorasick(KEYWORDS, matchkind=_MATCHKIND)
+
+
+# ---------------------------------------------------------------------------------------------
+# Masking
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    #: The rule's index in ``_RULES``: where hits overlap, the lower one wins.
+    rule: int
+    start: int
+    end: int
+    kind: str
+    replacement: str
+    #: Where the reported line is taken: the value, or a private key's BEGIN line.
+    anchor: int
+
+
+def _lowered(text: str) -> str:
+    """Lower-case ``text`` with offsets kept (every keyword is ASCII, so ASCII folding suffices)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):  # no character lowered to two ("İ" -> "i̇")
+        return lowered
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+
+
+def _value_span(m: re.Match[str]) -> tuple[int, int] | None:
+    for group in ("v", "u"):
+        if group in m.re.groupindex and m.group(group) is not None:
+            return m.span(group)
+    return None
+
+
+def _accept(rule: _Rule, m: re.Match[str], value: str) -> bool:
+    if value.startswith(_MARKER_PREFIX):
+        return False
+    if rule.min_entropy and shannon_entropy(value) < rule.min_entropy:
+        return False
+    return rule.check is None or rule.check(value, m)
+
+
+def _hits_on(text: str, start: int, end: int, rules: Iterable[int]) -> list[_Hit]:
+    """Matches of the given single-line ``rules`` on the line ``text[start:end]``."""
+    line = text[start:end]
+    hits: list[_Hit] = []
+    for r in sorted(rules):
+        rule = _RULES[r]
+        if rule.start is not None:
+            hits += filter(
+                None, (_block_hit(text, s.start(), r) for s in rule.start.finditer(line))
+            )
+            continue
+        for m in rule.pattern.finditer(line):
+            span = _value_span(m)
+            if span is None:
+                continue
+            value = line[span[0] : span[1]]
+            if not _accept(rule, m, value):
+                continue
+            kind = _generic_kind(m) if rule.pattern is _GENERIC else rule.kind
+            at = start + span[0]
+            hits.append(_Hit(r, at, start + span[1], kind, marker(kind), at))
+    return hits
+
+
+def _block_hit(text: str, at: int, r: int) -> _Hit | None:
+    """A multi-line secret (a private key block) starting at ``at``, if there is one."""
+    rule = _RULES[r]
+    m = rule.pattern.match(text, at)
+    if m is None:
+        return None
+    value = m.group("v")
+    if not _accept(rule, m, value):
+        return None
+    # One marker, then the body's newlines: the masked text keeps every line where it was.
+    body = marker(rule.kind) + "\n" * value.count("\n")
+    return _Hit(r, *m.span("v"), rule.kind, body, at)
+
+
+def _find_hits(text: str) -> list[_Hit]:
+    if text.isascii():
+        matches = _BYTES_AUTOMATON.find_matches_as_indexes(text.encode("ascii").lower())
+    else:
+        matches = _STR_AUTOMATON.find_matches_as_indexes(_lowered(text))
+    # Candidate lines: start offset -> (end offset, rules to run there).
+    lines: dict[int, tuple[int, set[int]]] = {}
+    end = -1
+    for k, at, _ in matches:  # in text order: each line is looked up once, even a long one
+        if at > end:
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            end = len(text) if end < 0 else end
+            rules: set[int] = set()
+            lines[start] = (end, rules)
+        rules.update(_RULES_BY_KEYWORD[k])
+    hits: list[_Hit] = []
+    for start, (end, rules) in lines.items():
+        hits.extend(_hits_on(text, start, end, rules))
+    # Where matches overlap, the earlier rule wins, then the earlier, longer match.
+    hits.sort(key=lambda h: (h.rule, h.start, -h.end))
+    kept: list[_Hit] = []
+    for hit in hits:
+        if all(hit.end <= k.start or hit.start >= k.end for k in kept):
+            kept.append(hit)
+    kept.sort(key=lambda h: h.start)
+    return kept
+
+
+def mask_secrets(text: str) -> tuple[str, list[Redaction]]:
+    """Replace each secret's value in ``text`` by ``[REDACTED <kind>]``.
+
+    Returns the masked text (``text`` itself when nothing was found) and one ``Redaction`` per
+    masked value, in text order. Newlines are never added or removed (see the module docstring).
+    """
+    hits = _find_hits(text)
+    if not hits:
+        return text, []
+    parts: list[str] = []
+    redactions: list[Redaction] = []
+    pos = 0
+    line, counted_to = 1, 0  # line == 1 + newlines in text[:counted_to]
+    for hit in hits:
+        if hit.anchor >= counted_to:
+            line += text.count("\n", counted_to, hit.anchor)
+        else:
+            line -= text.count("\n", hit.anchor, counted_to)
+        counted_to = hit.anchor
+        redactions.append(Redaction(line, hit.kind))
+        parts.append(text[pos : hit.start])
+        parts.append(hit.replacement)
+        pos = hit.end
+    parts.append(text[pos:])
+    return "".join(parts), redactions
