@@ -95,6 +95,7 @@ _PLACEHOLDER_RE = re.compile(
     """,
     re.VERBOSE,
 )
+_HEX = re.compile(r"[0-9a-fA-F]+")
 _LETTERS_ONLY = re.compile(r"[A-Za-z_.-]+")  # gitleaks generic-api-key allowlist: no digit
 _DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(\))?")  # self.token, cfg.key()
 
@@ -155,17 +156,43 @@ _NOT_SECRET_NAME = _rx(
 )
 
 
+def _full_name(m: re.Match[str]) -> str:
+    """The whole name the keyword is part of: ``csrf_token`` for the keyword ``token``."""
+    line, start = m.string, m.start("name")
+    first = start
+    while (
+        first > 0 and start - first < 50 and (line[first - 1].isalnum() or line[first - 1] in "_.-")
+    ):
+        first -= 1
+    return line[first : m.end("name")]
+
+
+def _random_letters(value: str) -> bool:
+    """Letters only, yet random: 20+ of both cases, no separator, 4 bits (names have ~3.5)."""
+    return (
+        len(value) >= 20
+        and value.isalpha()
+        and not value.islower()
+        and not value.isupper()
+        and shannon_entropy(value) >= 4.0
+    )
+
+
 def _generic_ok(value: str, m: re.Match[str]) -> bool:
     if len(value) < 8 or is_placeholder(value) or value.startswith(_MARKER_PREFIX):
         return False
-    if _LETTERS_ONLY.fullmatch(value) or _NOT_SECRET_NAME.search(m.group("name")):
+    if _NOT_SECRET_NAME.search(_full_name(m)):
+        return False
+    if _LETTERS_ONLY.fullmatch(value) and not _random_letters(value):
         return False
     if m.group("u") is not None and _DOTTED_NAME.fullmatch(value):
         return False  # unquoted: an attribute of something, not a literal
-    # Passwords are chosen by people: 8+ characters, 3.0 bits (e.g. "S3cr3tP@ss!" has 3.1);
-    # tokens are random: 3.5 bits like gitleaks (a 32-char hex token has about 3.8).
-    floor = 3.0 if _SECRET_NAME_RE.search(m.group("name")) else 3.5
-    return shannon_entropy(value) >= floor
+    # Passwords are chosen by people: 8+ characters, 3.0 bits (e.g. "S3cr3tP@ss!" has 3.1).
+    # Tokens are random: 3.5 bits like gitleaks; hex has 16 symbols only, so 3.0 bits for 16+
+    # hex digits (random 32-digit hex tokens have 3.3 to 3.9).
+    if _SECRET_NAME_RE.search(m.group("name")) or (len(value) >= 16 and _HEX.fullmatch(value)):
+        return shannon_entropy(value) >= 3.0
+    return shannon_entropy(value) >= 3.5
 
 
 def _generic_kind(m: re.Match[str]) -> str:
@@ -402,7 +429,7 @@ def _hits_on(text: str, start: int, end: int, rules: Iterable[int]) -> list[_Hit
         rule = _RULES[r]
         if rule.start is not None:
             hits += filter(
-                None, (_block_hit(text, s.start(), r) for s in rule.start.finditer(line))
+                None, (_block_hit(text, start + s.start(), r) for s in rule.start.finditer(line))
             )
             continue
         for m in rule.pattern.finditer(line):
