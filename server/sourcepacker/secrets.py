@@ -37,6 +37,7 @@ the line of ``-----BEGIN``. Every other redaction lies on one line, the line of 
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -96,7 +97,7 @@ _PLACEHOLDER_RE = re.compile(
     re.VERBOSE,
 )
 _HEX = re.compile(r"[0-9a-fA-F]+")
-_LETTERS_ONLY = re.compile(r"[A-Za-z_.-]+")  # gitleaks generic-api-key allowlist: no digit
+_LETTERS_ONLY = re.compile(r"[A-Za-z_./-]+")  # gitleaks generic-api-key allowlist (+ paths)
 _DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(\))?")  # self.token, cfg.key()
 
 
@@ -369,13 +370,11 @@ _RULES_BY_KEYWORD: tuple[tuple[int, ...], ...] = tuple(
     )
     for k in KEYWORDS
 )
-_MATCHKIND = ahocorasick_rs.MatchKind.LeftmostLongest
-# ASCII text (98 % of the stdlib's files) is searched as bytes, whose offsets are its
-# characters': 3x faster than the str automaton, which converts to UTF-8 and back.
-_BYTES_AUTOMATON = ahocorasick_rs.BytesAhoCorasick(
-    [k.encode() for k in KEYWORDS], matchkind=_MATCHKIND
+# Searched in the UTF-8 bytes, lowered by bytes.lower (ASCII only: every keyword is ASCII),
+# 3x faster than the str automaton, which converts to UTF-8 and back itself.
+_AUTOMATON = ahocorasick_rs.BytesAhoCorasick(
+    [k.encode() for k in KEYWORDS], matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
 )
-_STR_AUTOMATON = ahocorasick_rs.AhoCorasick(KEYWORDS, matchkind=_MATCHKIND)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -395,15 +394,26 @@ class _Hit:
     anchor: int
 
 
-def _lowered(text: str) -> str:
-    """Lower-case ``text`` with offsets kept (every keyword is ASCII, so ASCII folding suffices)."""
-    lowered = text.lower()
-    if len(lowered) == len(text):  # no character lowered to two ("İ" -> "i̇")
-        return lowered
-    return text.translate(_ASCII_LOWER)
+# A match starts at most _BEFORE characters before its keyword (OpenAI's "T3BlbkFJ" sits 82
+# characters into the key, a URL's "://" up to 21 after its start) and ends at most _AFTER after
+# it (the generic rule: a 30-character name, a 40-character annotation, a 200-character value).
+_BEFORE, _AFTER = 128, 1024
 
 
-_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+def _keyword_hits(text: str) -> Iterable[tuple[int, int]]:
+    """``(keyword index, character offset)`` of each keyword in ``text``, in text order."""
+    data = text.encode("utf-8", "surrogatepass")
+    matches = _AUTOMATON.find_matches_as_indexes(data.lower())
+    if len(data) == len(text):  # ASCII: byte offsets are character offsets
+        return [(k, at) for k, at, _ in matches]
+    # A keyword starts on an ASCII byte, so on a character: decode the bytes in between.
+    hits = []
+    chars = prev = 0
+    for k, at, _ in matches:
+        chars += len(data[prev:at].decode("utf-8", "surrogatepass"))
+        prev = at
+        hits.append((k, chars))
+    return hits
 
 
 def _value_span(m: re.Match[str]) -> tuple[int, int] | None:
@@ -421,27 +431,21 @@ def _accept(rule: _Rule, m: re.Match[str], value: str) -> bool:
     return rule.check is None or rule.check(value, m)
 
 
-def _hits_on(text: str, start: int, end: int, rules: Iterable[int]) -> list[_Hit]:
-    """Matches of the given single-line ``rules`` on the line ``text[start:end]``."""
-    line = text[start:end]
+def _hits_in(text: str, start: int, end: int, rules: Iterable[int]) -> list[_Hit]:
+    """Matches of ``rules`` in the window ``text[start:end]`` (within one line)."""
     hits: list[_Hit] = []
     for r in sorted(rules):
         rule = _RULES[r]
         if rule.start is not None:
-            hits += filter(
-                None, (_block_hit(text, start + s.start(), r) for s in rule.start.finditer(line))
-            )
+            begins = rule.start.finditer(text, start, end)
+            hits += filter(None, (_block_hit(text, b.start(), r) for b in begins))
             continue
-        for m in rule.pattern.finditer(line):
+        for m in rule.pattern.finditer(text, start, end):
             span = _value_span(m)
-            if span is None:
-                continue
-            value = line[span[0] : span[1]]
-            if not _accept(rule, m, value):
+            if span is None or not _accept(rule, m, text[span[0] : span[1]]):
                 continue
             kind = _generic_kind(m) if rule.pattern is _GENERIC else rule.kind
-            at = start + span[0]
-            hits.append(_Hit(r, at, start + span[1], kind, marker(kind), at))
+            hits.append(_Hit(r, *span, kind, marker(kind), span[0]))
     return hits
 
 
@@ -460,31 +464,35 @@ def _block_hit(text: str, at: int, r: int) -> _Hit | None:
 
 
 def _find_hits(text: str) -> list[_Hit]:
-    if text.isascii():
-        matches = _BYTES_AUTOMATON.find_matches_as_indexes(text.encode("ascii").lower())
-    else:
-        matches = _STR_AUTOMATON.find_matches_as_indexes(_lowered(text))
-    # Candidate lines: start offset -> (end offset, rules to run there).
-    lines: dict[int, tuple[int, set[int]]] = {}
-    end = -1
-    for k, at, _ in matches:  # in text order: each line is looked up once, even a long one
-        if at > end:
-            start = text.rfind("\n", 0, at) + 1
-            end = text.find("\n", at)
-            end = len(text) if end < 0 else end
-            rules: set[int] = set()
-            lines[start] = (end, rules)
-        rules.update(_RULES_BY_KEYWORD[k])
+    # Windows to run rules in: around each keyword, within its line (a minified file is one
+    # line of megabytes); windows that touch are merged. In text order, so each line is found
+    # once.
+    windows: list[tuple[int, int, set[int]]] = []
+    line_start = line_end = -1
+    for k, at in _keyword_hits(text):
+        if at > line_end:
+            line_start = text.rfind("\n", 0, at) + 1
+            line_end = text.find("\n", at)
+            line_end = len(text) if line_end < 0 else line_end
+        start, end = max(line_start, at - _BEFORE), min(line_end, at + _AFTER)
+        if windows and start <= windows[-1][1]:
+            last = windows[-1]
+            windows[-1] = (last[0], max(last[1], end), last[2])
+            last[2].update(_RULES_BY_KEYWORD[k])
+        else:
+            windows.append((start, end, set(_RULES_BY_KEYWORD[k])))
     hits: list[_Hit] = []
-    for start, (end, rules) in lines.items():
-        hits.extend(_hits_on(text, start, end, rules))
+    for start, end, rules in windows:
+        hits += _hits_in(text, start, end, rules)
     # Where matches overlap, the earlier rule wins, then the earlier, longer match.
     hits.sort(key=lambda h: (h.rule, h.start, -h.end))
+    starts: list[int] = []  # of the kept hits, sorted; they never overlap
     kept: list[_Hit] = []
     for hit in hits:
-        if all(hit.end <= k.start or hit.start >= k.end for k in kept):
-            kept.append(hit)
-    kept.sort(key=lambda h: h.start)
+        i = bisect.bisect_right(starts, hit.start)
+        if (i == 0 or kept[i - 1].end <= hit.start) and (i == len(kept) or hit.end <= starts[i]):
+            starts.insert(i, hit.start)
+            kept.insert(i, hit)
     return kept
 
 
