@@ -218,10 +218,10 @@ _GENERIC = _rx(
 _RULES: tuple[_Rule, ...] = (
     # Earlier rules win where matches overlap.
     _Rule(
-        "private-key",
+        "private-key",  # possessive "*+": the body starts at its first non-space, in every pass
         ("-----begin",),
         _rx(
-            r"""-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE[ ]KEY(?:[ ]BLOCK)?-----(?:\s|\\n)*
+            r"""-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE[ ]KEY(?:[ ]BLOCK)?-----(?:\s|\\n)*+
                 (?P<v>[\s\S]{64,65536}?)(?:\s|\\n)*
                 -----END[ A-Z0-9_-]{0,100}PRIVATE[ ]KEY(?:[ ]BLOCK)?-----""",
             re.IGNORECASE | re.VERBOSE,
@@ -400,6 +400,19 @@ class _Hit:
 _BEFORE, _AFTER = 128, 1024
 
 
+_LINE_ENDS = re.compile(r"\r?\n")
+_MARKER_RE = re.compile(r"\[REDACTED [a-z0-9-]+\]")
+
+
+def _in_marker(text: str, at: int) -> bool:
+    """Whether ``text[at]`` is inside a marker: ``[REDACTED password] = ...`` names nothing."""
+    i = text.rfind(_MARKER_PREFIX, max(0, at - 40), at + 1)
+    if i < 0:
+        return False
+    m = _MARKER_RE.match(text, i)
+    return m is not None and m.end() > at
+
+
 def _keyword_hits(text: str) -> Iterable[tuple[int, int]]:
     """``(keyword index, character offset)`` of each keyword in ``text``, in text order."""
     data = text.encode("utf-8", "surrogatepass")
@@ -442,7 +455,9 @@ def _hits_in(text: str, start: int, end: int, rules: Iterable[int]) -> list[_Hit
             continue
         for m in rule.pattern.finditer(text, start, end):
             span = _value_span(m)
-            if span is None or not _accept(rule, m, text[span[0] : span[1]]):
+            if span is None or _in_marker(text, m.start()):
+                continue
+            if not _accept(rule, m, text[span[0] : span[1]]):
                 continue
             kind = _generic_kind(m) if rule.pattern is _GENERIC else rule.kind
             hits.append(_Hit(r, *span, kind, marker(kind), span[0]))
@@ -458,8 +473,9 @@ def _block_hit(text: str, at: int, r: int) -> _Hit | None:
     value = m.group("v")
     if not _accept(rule, m, value):
         return None
-    # One marker, then the body's newlines: the masked text keeps every line where it was.
-    body = marker(rule.kind) + "\n" * value.count("\n")
+    # One marker, then the body's line ends ("\n" or "\r\n" as they were): the masked text
+    # keeps every line where it was.
+    body = marker(rule.kind) + "".join(_LINE_ENDS.findall(value))
     return _Hit(r, *m.span("v"), rule.kind, body, at)
 
 

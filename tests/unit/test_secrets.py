@@ -78,6 +78,15 @@ def test_a_private_key_block_becomes_one_marker_and_keeps_its_lines(label: str) 
     assert found == [Redaction(3, "private-key")]  # the BEGIN line
 
 
+def test_a_private_key_block_with_windows_line_ends_is_masked_once() -> None:
+    block, masked_block = private_key_block(random.Random(7), "RSA PRIVATE KEY", body_lines=25)
+    text = block.replace("\n", "\r\n") + "\r\n"
+    masked, found = mask_secrets(text)
+    assert masked == masked_block.replace("\n", "\r\n") + "\r\n"
+    assert found == [Redaction(1, "private-key")]
+    assert mask_secrets(masked) == (masked, [])
+
+
 def test_a_private_key_in_a_json_string_with_escaped_newlines() -> None:
     body = "\\n".join(["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"] * 4)
     text = (
