@@ -158,3 +158,45 @@ def test_the_api() -> None:
     with pytest.raises(FrozenInstanceError):
         r.line = 4  # type: ignore[misc]
     assert mask_secrets("") == ("", [])
+
+
+@pytest.mark.parametrize(
+    ("line", "masked", "kind"),
+    [
+        ('token: str = "Zq8xW2pLmK4vB7nR1sT5"', 'token: str = "[REDACTED generic-secret]"',
+         "generic-secret"),
+        ('config["api_key"] = "a1b2c3d4e5f6a7b8c9d0e1f2"',
+         'config["api_key"] = "[REDACTED generic-secret]"', "generic-secret"),
+        ("mysql --user=app --password=Zq8!xW2pLm db", "mysql --user=app "
+         "--password=[REDACTED password] db", "password"),
+        ("'db_password' => 'Zq8!xW2pLm',", "'db_password' => '[REDACTED password]',", "password"),
+        ('Password: "s3cr3t-V4lue!",', 'Password: "[REDACTED password]",', "password"),
+        ("PASSWORD := Zq8!xW2pLm", "PASSWORD := [REDACTED password]", "password"),
+        ("curl 'https://api.x.io/v1?access_token=Zq8xW2pLmK4vB7nR1sT5&page=2'",
+         "curl 'https://api.x.io/v1?access_token=[REDACTED generic-secret]'",
+         "generic-secret"),
+        ("redis://:Zq8xW2pLmK4v@cache:6379/0", "redis://:[REDACTED url-password]@cache:6379/0",
+         "url-password"),
+    ],
+)  # fmt: skip
+def test_more_ways_of_assigning_a_secret(line: str, masked: str, kind: str) -> None:
+    assert mask_secrets(line + "\n") == (masked + "\n", [Redaction(1, kind)])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "secretName: my-app-secret-v2",
+        '"tokenizer": "tokenizers/punkt/english.pickle"',
+        'TOKEN_URL = "https://oauth2.googleapis.com/token"',
+        "SECRET_KEY = get_random_secret_key()",
+        'API_KEY_HEADER = "X-Api-Key"',
+        "--token-color: #ff0000;",
+        "pwd = os.getcwd()",
+        'token: "${{ secrets.GITHUB_TOKEN }}"',
+        'headers = {"Authorization": f"Bearer {token}"}',
+        'password_help = "Your password must contain 8 characters"',
+    ],
+)
+def test_lines_that_look_like_secrets_but_are_not(line: str) -> None:
+    assert mask_secrets(line) == (line, [])
