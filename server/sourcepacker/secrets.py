@@ -131,9 +131,11 @@ class _Rule:
     pattern: re.Pattern[str]
     min_entropy: float = 0.0
     check: Check | None = None
-    #: For a secret spanning lines (a private key block): where on the candidate line it can
-    #: start; ``pattern`` is then matched there against the whole text, not the line alone.
-    start: re.Pattern[str] | None = None
+    #: The match starts where one of ``keywords`` starts, so it is tried there only (a window
+    #: around the keyword is searched otherwise: OpenAI's "T3BlbkFJ" is mid-key).
+    anchored: bool = True
+    #: A secret spanning lines (a private key block): matched against the whole text.
+    multiline: bool = False
 
 
 def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
@@ -177,25 +179,44 @@ def _full_name(m: re.Match[str]) -> str:
 
 
 def _random_letters(value: str) -> bool:
-    """Letters only, yet random: 20+ of both cases, no separator, 4 bits (names have ~3.5)."""
+    """Letters only, yet random: 20+, 30-70 % capitals (camelCase names have 10-15 %), 4 bits."""
+    capitals = sum(c.isupper() for c in value) / len(value)
     return (
         len(value) >= 20
         and value.isalpha()
-        and not value.islower()
-        and not value.isupper()
+        and 0.3 <= capitals <= 0.7
         and shannon_entropy(value) >= 4.0
     )
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+_LINE_REST_EMPTY = re.compile(r"[ \t]*;?[ \t]*(?:(?:#|//).*)?\r?$")
+
+
+def _unquoted_ok(value: str, m: re.Match[str]) -> bool:
+    """An unquoted value: a literal in .env/YAML/INI/shell, an expression in code.
+
+    A dotted name (``self.token``) is code. A bare identifier (``previousToken2``) is code too
+    unless it ends its line, as values do in .env and YAML files (``TOKEN=ab12cd34ef56``).
+    """
+    if _DOTTED_NAME.fullmatch(value):
+        return False
+    if not _IDENTIFIER.fullmatch(value):
+        return True
+    line_end = m.string.find("\n", m.end())
+    rest = m.string[m.end() : len(m.string) if line_end < 0 else line_end]
+    return bool(_LINE_REST_EMPTY.fullmatch(rest))
+
+
 def _generic_ok(value: str, m: re.Match[str]) -> bool:
-    if len(value) < 8 or is_placeholder(value) or value.startswith(_MARKER_PREFIX):
+    if len(value) < 8 or not value.isascii() or is_placeholder(value):
         return False
     if _NOT_SECRET_NAME.search(_full_name(m)):
         return False
     if _LETTERS_ONLY.fullmatch(value) and not _random_letters(value):
         return False
-    if m.group("u") is not None and _DOTTED_NAME.fullmatch(value):
-        return False  # unquoted: an attribute of something, not a literal
+    if m.group("u") is not None and not _unquoted_ok(value, m):
+        return False
     # Passwords are chosen by people: 8+ characters, 3.0 bits (e.g. "S3cr3tP@ss!" has 3.1).
     # Tokens are random: 3.5 bits like gitleaks; hex has 16 symbols only, so 3.0 bits for 16+
     # hex digits (random 32-digit hex tokens have 3.3 to 3.9).
@@ -235,7 +256,7 @@ _RULES: tuple[_Rule, ...] = (
                 -----END[ A-Z0-9_-]{0,100}PRIVATE[ ]KEY(?:[ ]BLOCK)?-----""",
             re.IGNORECASE | re.VERBOSE,
         ),
-        start=_rx(r"-----BEGIN", re.IGNORECASE),
+        multiline=True,
     ),
     _Rule(
         "anthropic-admin-api-key",
@@ -257,6 +278,7 @@ _RULES: tuple[_Rule, ...] = (
             re.VERBOSE,
         ),
         min_entropy=3.0,
+        anchored=False,
     ),
     _Rule("github-pat", ("ghp_",), _rx(r"\b(?P<v>ghp_[0-9A-Za-z]{36,251})\b"), 3.0),
     _Rule("github-oauth", ("gho_",), _rx(r"\b(?P<v>gho_[0-9A-Za-z]{36,251})\b"), 3.0),
@@ -315,7 +337,15 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         "aws-secret-key",
-        ("aws_secret", "aws-secret", "awssecret", "secret_access_key", "secretaccesskey"),
+        (
+            "aws_secret",
+            "aws-secret",
+            "aws.secret",
+            "awssecret",
+            "secret_access_key",
+            "secret-access-key",
+            "secretaccesskey",
+        ),
         _rx(
             r"""(?:aws[_.-]?secret|secret[_.-]?access[_.-]?key)[\w.-]{0,30}?[`'"]?\]?[ \t]*
                 (?:=|:=|:|=>)[ \t]*[`'"]?(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])""",
@@ -332,6 +362,7 @@ _RULES: tuple[_Rule, ...] = (
             re.VERBOSE,
         ),
         check=_url_password_ok,
+        anchored=False,
     ),
     _Rule(
         "generic-secret",  # or "password", by the name: see _generic_kind
@@ -379,6 +410,24 @@ _RULES_BY_KEYWORD: tuple[tuple[int, ...], ...] = tuple(
     )
     for k in KEYWORDS
 )
+
+
+def _starts_in(found: str, rule: _Rule) -> tuple[int, ...]:
+    """Offsets in the keyword ``found`` where a match of ``rule`` (anchored) can start."""
+    return tuple(
+        i
+        for i in range(len(found))
+        if any(found.startswith(k, i) or k.startswith(found[i:]) for k in rule.keywords)
+    )
+
+
+#: (keyword index, rule index) -> where in the keyword the rule's match can start.
+_STARTS: dict[tuple[int, int], tuple[int, ...]] = {
+    (k, r): _starts_in(KEYWORDS[k], _RULES[r])
+    for k, rules in enumerate(_RULES_BY_KEYWORD)
+    for r in rules
+    if _RULES[r].anchored
+}
 # Searched in the UTF-8 bytes, lowered by bytes.lower (ASCII only: every keyword is ASCII),
 # 3x faster than the str automaton, which converts to UTF-8 and back itself.
 _AUTOMATON = ahocorasick_rs.BytesAhoCorasick(
@@ -453,31 +502,23 @@ def _accept(rule: _Rule, m: re.Match[str], value: str) -> bool:
     return rule.check is None or rule.check(value, m)
 
 
-def _hits_in(text: str, start: int, end: int, rules: Iterable[int]) -> list[_Hit]:
-    """Matches of ``rules`` in the window ``text[start:end]`` (within one line)."""
-    hits: list[_Hit] = []
-    for r in sorted(rules):
-        rule = _RULES[r]
-        if rule.start is not None:
-            begins = rule.start.finditer(text, start, end)
-            hits += filter(None, (_block_hit(text, b.start(), r) for b in begins))
-            continue
-        for m in rule.pattern.finditer(text, start, end):
-            span = _value_span(m)
-            if span is None or _in_marker(text, m.start()):
-                continue
-            if not _accept(rule, m, text[span[0] : span[1]]):
-                continue
-            kind = _generic_kind(m) if rule.pattern is _GENERIC else rule.kind
-            hits.append(_Hit(r, *span, kind, marker(kind), span[0]))
-    return hits
+def _hit(r: int, m: re.Match[str] | None) -> _Hit | None:
+    """The hit of rule ``r`` for its match ``m``, if the value passes the rule's checks."""
+    if m is None or _in_marker(m.string, m.start()):
+        return None
+    rule = _RULES[r]
+    span = _value_span(m)
+    if span is None or not _accept(rule, m, m.string[span[0] : span[1]]):
+        return None
+    kind = _generic_kind(m) if rule.pattern is _GENERIC else rule.kind
+    return _Hit(r, *span, kind, marker(kind), span[0])
 
 
 def _block_hit(text: str, at: int, r: int) -> _Hit | None:
     """A multi-line secret (a private key block) starting at ``at``, if there is one."""
     rule = _RULES[r]
     m = rule.pattern.match(text, at)
-    if m is None:
+    if m is None or _in_marker(text, at):
         return None
     value = m.group("v")
     if not _accept(rule, m, value):
@@ -489,9 +530,11 @@ def _block_hit(text: str, at: int, r: int) -> _Hit | None:
 
 
 def _find_hits(text: str) -> list[_Hit]:
-    # Windows to run rules in: around each keyword, within its line (a minified file is one
-    # line of megabytes); windows that touch are merged. In text order, so each line is found
-    # once.
+    # Most rules are tried exactly where their keyword starts; the others run in a window
+    # around it, within its line (a minified file is one line of megabytes). Keywords come in
+    # text order, so each line is found once.
+    tried: set[tuple[int, int]] = set()
+    hits: list[_Hit | None] = []
     windows: list[tuple[int, int, set[int]]] = []
     line_start = line_end = -1
     for k, at in _keyword_hits(text):
@@ -499,21 +542,37 @@ def _find_hits(text: str) -> list[_Hit]:
             line_start = text.rfind("\n", 0, at) + 1
             line_end = text.find("\n", at)
             line_end = len(text) if line_end < 0 else line_end
+        unanchored: set[int] = set()
+        for r in _RULES_BY_KEYWORD[k]:
+            rule = _RULES[r]
+            if not rule.anchored:
+                unanchored.add(r)
+                continue
+            for offset in _STARTS[k, r]:
+                if (r, at + offset) in tried:
+                    continue
+                tried.add((r, at + offset))
+                if rule.multiline:
+                    hits.append(_block_hit(text, at + offset, r))
+                else:
+                    hits.append(_hit(r, rule.pattern.match(text, at + offset, line_end)))
+        if not unanchored:
+            continue
         start, end = max(line_start, at - _BEFORE), min(line_end, at + _AFTER)
         if windows and start <= windows[-1][1]:
             last = windows[-1]
-            windows[-1] = (last[0], max(last[1], end), last[2])
-            last[2].update(_RULES_BY_KEYWORD[k])
+            windows[-1] = (last[0], max(last[1], end), last[2] | unanchored)
         else:
-            windows.append((start, end, set(_RULES_BY_KEYWORD[k])))
-    hits: list[_Hit] = []
+            windows.append((start, end, unanchored))
     for start, end, rules in windows:
-        hits += _hits_in(text, start, end, rules)
+        for r in sorted(rules):
+            hits += (_hit(r, m) for m in _RULES[r].pattern.finditer(text, start, end))
+    found = [h for h in hits if h is not None]
     # Where matches overlap, the earlier rule wins, then the earlier, longer match.
-    hits.sort(key=lambda h: (h.rule, h.start, -h.end))
+    found.sort(key=lambda h: (h.rule, h.start, -h.end))
     starts: list[int] = []  # of the kept hits, sorted; they never overlap
     kept: list[_Hit] = []
-    for hit in hits:
+    for hit in found:
         i = bisect.bisect_right(starts, hit.start)
         if (i == 0 or kept[i - 1].end <= hit.start) and (i == len(kept) or hit.end <= starts[i]):
             starts.insert(i, hit.start)
