@@ -34,6 +34,7 @@ queries are shared. The grammars come in their own wheels: nothing is downloaded
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import threading
@@ -50,7 +51,7 @@ import tree_sitter_javascript
 import tree_sitter_python
 import tree_sitter_rust
 import tree_sitter_typescript
-from tree_sitter import Language, Node, Parser, Query, QueryCursor, QueryError
+from tree_sitter import Language, Node, Parser, Query, QueryCursor, QueryError, Tree
 
 __all__ = [
     "TRANSFORMS_VERSION",
@@ -137,6 +138,8 @@ class _Grammar:
     bodies: tuple[str, ...]
     comments: tuple[str, ...]
     marker: bytes = b"{ \xe2\x80\xa6 }"  # "{ … }"
+    #: Edit the error-free parts of a tree that has errors (else the file passes through).
+    tolerates_errors: bool = False
 
 
 _JS_FUNCTIONS = (
@@ -206,6 +209,7 @@ _GRAMMARS = {
             ("function_definition",),
             ("compound_statement",),
             ("comment",),
+            tolerates_errors=True,
         ),
         _Grammar(
             "cpp",
@@ -213,6 +217,7 @@ _GRAMMARS = {
             ("function_definition",),
             ("compound_statement",),
             ("comment",),
+            tolerates_errors=True,
         ),
     )
 }
@@ -238,18 +243,25 @@ def _language(name: str) -> Language:
 
 
 @functools.cache
-def _query(name: str) -> Query:
-    """One query for both syntax-aware transforms: @body (with @fn around it) and @comment."""
+def _query(name: str, compress: bool, comments: bool) -> Query:
+    """The query for the chosen transforms: @body (with @fn around it), @comment."""
     g, language = _GRAMMARS[name], _language(name)
-    functions = []
-    for pattern in (f"({f} body: ({b}) @body) @fn" for f in g.functions for b in g.bodies):
-        try:  # e.g. a Java constructor's body is never a (block): "impossible pattern"
-            Query(language, pattern)
-        except QueryError:
-            continue
-        functions.append(pattern)
-    comments = " ".join(f"({c})" for c in g.comments)
-    return Query(language, f"[{' '.join(functions)}] [{comments}] @comment")
+    patterns = []
+    if compress:
+        for pattern in (f"({f} body: ({b}) @body) @fn" for f in g.functions for b in g.bodies):
+            try:  # e.g. a Java constructor's body is never a (block): "impossible pattern"
+                Query(language, pattern)
+            except QueryError:
+                continue
+            patterns.append(pattern)
+    if comments:
+        patterns.append(f"[{' '.join(f'({c})' for c in g.comments)}] @comment")
+    return Query(language, " ".join(patterns))
+
+
+@functools.cache
+def _error_query(name: str) -> Query:
+    return Query(_language(name), "(ERROR) @error")
 
 
 class _Parsers(threading.local):
@@ -291,23 +303,24 @@ def _syntax_aware(rel: str, text: str, *, compress: bool, comments: bool) -> str
         src = text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: not a file's text, leave it be
         return text
-    for name in names:
-        tree = _parser(name).parse(src)
-        if not tree.root_node.has_error:
-            break
-    else:
+    parsed = _parse(src, names)
+    if parsed is None:
         return text
+    name, tree, errors = parsed
     edits: list[_Edit] = []
     python = name == "python"
     marker = _GRAMMARS[name].marker
     preamble = _cgo_preamble_end(src) if name == "go" and comments else -1
-    for _, match in QueryCursor(_query(name)).matches(tree.root_node):
+    for _, match in QueryCursor(_query(name, compress, comments)).matches(tree.root_node):
         if "body" in match:
-            if compress:
-                fn, body = match["fn"][0], match["body"][0]
-                edits.append(_python_body(src, fn, body) if python else _brace_body(body, marker))
-        elif comments:
+            fn, body = match["fn"][0], match["body"][0]
+            if errors and not errors.clean(body):
+                continue
+            edits.append(_python_body(src, fn, body) if python else _brace_body(body, marker))
+        else:
             node = match["comment"][0]
+            if errors and not errors.clean(node):
+                continue
             if not _keep_comment(src, node, name, preamble):
                 edits.append(_comment_edit(src, node.start_byte, node.end_byte))
     if not edits:
@@ -316,6 +329,39 @@ def _syntax_aware(rel: str, text: str, *, compress: bool, comments: bool) -> str
         return _apply(src, edits).decode("utf-8")
     except UnicodeDecodeError:  # an edge inside a character: never hand out broken text
         return text
+
+
+class _Errors:
+    """The outermost ERROR nodes of a tree, to edit only what lies outside them."""
+
+    def __init__(self, tree: Tree, name: str) -> None:
+        spans: list[tuple[int, int]] = []
+        for node in QueryCursor(_error_query(name)).captures(tree.root_node).get("error", ()):
+            if not spans or node.start_byte >= spans[-1][1]:  # nested ones add nothing
+                spans.append((node.start_byte, node.end_byte))
+        self.starts = [start for start, _ in spans]
+        self.ends = [end for _, end in spans]
+        self.size = sum(end - start for start, end in spans)
+
+    def clean(self, node: Node) -> bool:
+        """No error in ``node``, and ``node`` not inside an ERROR node."""
+        if node.has_error:
+            return False
+        i = bisect.bisect_right(self.starts, node.start_byte) - 1
+        return i < 0 or self.ends[i] <= node.start_byte
+
+
+def _parse(src: bytes, names: tuple[str, ...]) -> tuple[str, Tree, _Errors | None] | None:
+    """The first clean parse among ``names``; else, if the grammars tolerate errors, the parse
+    with the fewest bytes in ERROR nodes, with them; else ``None`` (pass through)."""
+    tried: list[tuple[str, Tree, _Errors]] = []
+    for name in names:
+        tree = _parser(name).parse(src)
+        if not tree.root_node.has_error:
+            return name, tree, None
+        if _GRAMMARS[name].tolerates_errors:
+            tried.append((name, tree, _Errors(tree, name)))
+    return min(tried, key=lambda t: t[2].size) if tried else None
 
 
 def _brace_body(body: Node, marker: bytes) -> _Edit:
@@ -423,18 +469,17 @@ def _apply(src: bytes, edits: Iterable[_Edit]) -> bytes:
     if not cleared:
         return bytes(out)
     result = bytearray()
-    i = 0  # index into cleared
-    line_start = 0
-    while line_start < len(out):
-        nl = out.find(b"\n", line_start)
+    kept_from = 0  # start of what is not yet copied to result
+    for at in cleared:  # only the lines with a removal are looked at: O(comments), not O(lines)
+        line_start = out.rfind(b"\n", 0, at) + 1
+        if line_start < kept_from:
+            continue  # that line was dropped already
+        nl = out.find(b"\n", at)
         line_end = len(out) if nl == -1 else nl + 1
-        touched = False
-        while i < len(cleared) and cleared[i] < line_end:
-            touched = True
-            i += 1
-        if not (touched and not out[line_start:line_end].strip()):
-            result += out[line_start:line_end]
-        line_start = line_end
+        if not out[line_start:line_end].strip():
+            result += out[kept_from:line_start]
+            kept_from = line_end
+    result += out[kept_from:]
     return bytes(result)
 
 
