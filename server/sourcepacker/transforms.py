@@ -385,6 +385,9 @@ def _python_body(src: bytes, fn: Node, body: Node) -> _Edit:
         and first.named_child_count == 1
         and first.named_children[0].type in ("string", "concatenated_string")
     ):
+        statements = [c for c in body.named_children if c.type != "comment"]
+        if len(statements) == 1 and start == body.start_byte:
+            return _Edit(start, start, b"", comment=False)  # a docstring alone is a body
         indent = src[src.rfind(b"\n", 0, first.start_byte) + 1 : first.start_byte]
         if not indent.strip():  # the docstring starts its own line: "..." goes under it
             doc = src[first.start_byte : first.end_byte]

@@ -464,3 +464,8 @@ def test_c_and_cpp_edit_what_lies_outside_error_nodes() -> None:
         """)
     assert apply_transforms("a.h", src, [C, R]) == out
     assert apply_transforms("a.cc", src, [C, R]) == out
+
+
+def test_python_function_with_only_a_docstring_stays() -> None:
+    src = 'def f():\n    """Doc."""\n    # c\n'
+    assert apply_transforms("m.py", src, [C]) == src
