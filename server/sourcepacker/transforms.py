@@ -36,21 +36,14 @@ from __future__ import annotations
 
 import bisect
 import functools
+import importlib
 import re
 import threading
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePosixPath
 
-import tree_sitter_c
-import tree_sitter_cpp
-import tree_sitter_go
-import tree_sitter_java
-import tree_sitter_javascript
-import tree_sitter_python
-import tree_sitter_rust
-import tree_sitter_typescript
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, QueryError, Tree
 
 __all__ = [
@@ -131,7 +124,9 @@ def _number_lines(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class _Grammar:
     name: str
-    language: Callable[[], object]  # the grammar wheel's TSLanguage pointer
+    #: "module:function" of the grammar wheel's TSLanguage pointer, imported on first use (the
+    #: nine wheels take 0.1-0.4 s to import on this machine: not for a run that needs none).
+    language: str
     #: Function-like node types whose ``body`` field ``compress`` replaces.
     functions: tuple[str, ...]
     #: Body node types replaced (an arrow function's expression body, say, stays).
@@ -155,7 +150,7 @@ _GRAMMARS = {
     for g in (
         _Grammar(
             "python",
-            tree_sitter_python.language,
+            "tree_sitter_python:language",
             ("function_definition",),
             ("block",),
             ("comment",),
@@ -163,49 +158,49 @@ _GRAMMARS = {
         ),
         _Grammar(
             "javascript",
-            tree_sitter_javascript.language,
+            "tree_sitter_javascript:language",
             _JS_FUNCTIONS,
             ("statement_block",),
             ("comment",),
         ),
         _Grammar(
             "typescript",
-            tree_sitter_typescript.language_typescript,
+            "tree_sitter_typescript:language_typescript",
             _JS_FUNCTIONS,
             ("statement_block",),
             ("comment",),
         ),
         _Grammar(
             "tsx",
-            tree_sitter_typescript.language_tsx,
+            "tree_sitter_typescript:language_tsx",
             _JS_FUNCTIONS,
             ("statement_block",),
             ("comment",),
         ),
         _Grammar(
             "go",
-            tree_sitter_go.language,
+            "tree_sitter_go:language",
             ("function_declaration", "method_declaration", "func_literal"),
             ("block",),
             ("comment",),
         ),
         _Grammar(
             "rust",
-            tree_sitter_rust.language,
+            "tree_sitter_rust:language",
             ("function_item",),
             ("block",),
             ("line_comment", "block_comment"),
         ),
         _Grammar(
             "java",
-            tree_sitter_java.language,
+            "tree_sitter_java:language",
             ("method_declaration", "constructor_declaration", "compact_constructor_declaration"),
             ("block", "constructor_body"),
             ("line_comment", "block_comment"),
         ),
         _Grammar(
             "c",
-            tree_sitter_c.language,
+            "tree_sitter_c:language",
             ("function_definition",),
             ("compound_statement",),
             ("comment",),
@@ -213,7 +208,7 @@ _GRAMMARS = {
         ),
         _Grammar(
             "cpp",
-            tree_sitter_cpp.language,
+            "tree_sitter_cpp:language",
             ("function_definition",),
             ("compound_statement",),
             ("comment",),
@@ -239,7 +234,8 @@ _GRAMMARS_BY_SUFFIX: dict[str, tuple[str, ...]] = {
 
 @functools.cache
 def _language(name: str) -> Language:
-    return Language(_GRAMMARS[name].language())
+    module, function = _GRAMMARS[name].language.split(":")
+    return Language(getattr(importlib.import_module(module), function)())
 
 
 @functools.cache

@@ -50,6 +50,7 @@ ROWS: dict[str, tuple[str, ...]] = {
     "rust": (".rs",),
     "java": (".java",),
 }
+NODE_ROWS = {"javascript", "typescript", "typescript .d.ts", "tsx"}
 VARIANTS: list[tuple[str, list[Transform]]] = [
     ("remove-comments", [Transform.REMOVE_COMMENTS]),
     ("remove-empty-lines", [Transform.REMOVE_EMPTY_LINES]),
@@ -97,6 +98,8 @@ def discover() -> dict[str, list[Path]]:
                 row = row_of(name)
                 if row == "python" and root.name != Path(sysconfig.get_paths()["stdlib"]).name:
                     continue  # Python: the stdlib only
+                if row in NODE_ROWS and "node_modules" not in folder:
+                    continue  # elsewhere (docs, rustdoc indexes) .js is mostly data
                 if row is not None:
                     found[row].add(Path(folder, name))
     return {row: sorted(paths) for row, paths in found.items()}
