@@ -26,10 +26,10 @@ import xxhash
 from . import gitctx, lastpack, profiles
 from .cache import CACHE_FILE_NAME, PathRecord, TokenCache, default_cache_dir
 from .counting import FileCount
+from .derived import DerivedStore, variant_key
 from .ignore import IgnoreRules
 from .listing import DirEntry, list_dir
 from .model import FileState, Sums, TokenState, WorkspaceModel
-from .derived import DerivedStore, variant_key
 from .options import PackOptions
 from .pack import PackFile, PackFormat, render, segment_tokens
 from .packing import Context, PackResult, pack_files, sections_for, shape_file
@@ -54,6 +54,9 @@ EARLY_ESTIMATE_SECONDS = 0.1
 #: Counts of unsaved editor buffers kept in memory (never persisted): a user typing makes one
 #: version per keystroke burst, and only the latest few can come back (undo).
 BUFFER_COUNTS_KEPT = 256
+
+#: Memo value of a file that could not be read (pack() reports it skipped).
+UNREADABLE = -1
 
 T = TypeVar("T")
 PoolFactory = Callable[[Settings], TokenizerPool]
@@ -615,8 +618,11 @@ class Engine:
                 store = self._stores[variant] = DerivedStore(self.cache_dir, variant)
             return store
 
-    def prompt_tokens(self, options: PackOptions | None = None) -> int:
+    def prompt_tokens(self, options: PackOptions | None = None, *, read: bool = True) -> int | None:
         """What ``pack(options).tokens`` gives for the selection, without building the prompt.
+
+        ``read=False``: answer only from memory (None when a file would have to be read), for
+        callers on an event loop; they compute the figure with ``read=True`` elsewhere.
 
         The header (instructions, tree) is rendered and counted; each file adds its segment
         count (:func:`pack.segment_tokens`), memoized by path, content hash, format and variant,
@@ -638,8 +644,12 @@ class Engine:
             key = (f.rel, f.hash or 0, f.size, fmt.value, variant, self.encoding)
             seg = None if f.hash is None or f.rel in overlaid else self._segments.get(key)
             if seg is None:
+                if not read and f.rel not in overlaid:
+                    return None
                 got = self.read_text(f.rel)
                 if got is None:
+                    if f.hash is not None:
+                        self._segments[key] = UNREADABLE
                     continue  # unreadable: pack() reports it skipped and packs nothing
                 text, tokens = got
                 data = text.encode("utf-8", "surrogatepass")
@@ -650,6 +660,8 @@ class Engine:
                     if len(self._segments) > 200_000:  # bounded: a few MB at most
                         self._segments.clear()
                     self._segments[key] = seg
+            if seg == UNREADABLE:
+                continue
             total += seg
             rels.append(f.rel)
         sections = sections_for(options, Context(), [])

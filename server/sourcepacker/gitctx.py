@@ -43,7 +43,9 @@ def _git(root: Path, *args: str) -> str:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         first = message[0] if message else f"exit status {done.returncode}"
         if "not a git repository" in first:
-            raise GitError(f"{root} is not inside a git repository (needed for --diff, --log, --changed)")
+            raise GitError(
+                f"{root} is not inside a git repository (needed for --diff, --log, --changed)"
+            )
         raise GitError(f"git {args[0]}: {first.removeprefix('fatal: ')}")
     out = done.stdout
     if len(out) > MAX_OUTPUT_BYTES:

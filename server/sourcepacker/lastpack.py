@@ -32,7 +32,9 @@ def load(directory: Path | None) -> dict[str, str]:
     except (OSError, ValueError) as exc:
         log.warning("ignoring %s: %s", directory / LAST_PACK_FILE, exc)
         return {}
-    files = data.get("files") if isinstance(data, dict) and data.get("version") == _VERSION else None
+    files = (
+        data.get("files") if isinstance(data, dict) and data.get("version") == _VERSION else None
+    )
     if not isinstance(files, dict):
         return {}
     return {str(k): str(v) for k, v in files.items()}
@@ -48,9 +50,7 @@ def save(directory: Path | None, files: Mapping[str, str]) -> None:
         log.warning("cannot remember the last pack in %s: %s", directory, exc)
 
 
-def changes(
-    last: Mapping[str, str], current: Mapping[str, str]
-) -> tuple[list[str], list[str]]:
+def changes(last: Mapping[str, str], current: Mapping[str, str]) -> tuple[list[str], list[str]]:
     """(files added or changed, files removed) from ``last`` to ``current`` (rel → hash)."""
     changed = sorted(rel for rel, h in current.items() if last.get(rel) != h)
     removed = sorted(rel for rel in last if rel not in current)

@@ -210,7 +210,9 @@ def render(
         parts += (before, _Body(body, n), after)
     parts.append(layout.end)
     pieces, tokens, tokenized = _measure([p for p in parts if p != ""], count)
-    return Pack(pieces, tokens, len({f.rel for f in ordered}), tokenized + counted_chars, file_tokens)
+    return Pack(
+        pieces, tokens, len({f.rel for f in ordered}), tokenized + counted_chars, file_tokens
+    )
 
 
 def render_split(
@@ -305,11 +307,11 @@ def _cut_file(
     pieces: list[str] = []
     i = 0
     while i < len(lines):
-        j = _fit(len(lines) - i, lambda n: "".join(lines[i : i + n]), f, fmt, room, count)
+        j = _fit(len(lines) - i, _lines_from(lines, i), f, fmt, room, count)
         if j == 0:  # one line longer than a part: cut it at characters
             line = lines[i]
             while line:
-                c = _fit(len(line), lambda n: line[:n], f, fmt, room, count)
+                c = _fit(len(line), _prefix_of(line), f, fmt, room, count)
                 if c == 0:
                     raise ValueError(f"{f.rel}: not even one character fits in {room} tokens")
                 pieces.append(line[:c])
@@ -324,6 +326,14 @@ def _cut_file(
         piece = PackFile(f.rel, text, count(text), (k, n))
         out.append((piece, segment_tokens(fmt, piece, count)))
     return out
+
+
+def _lines_from(lines: list[str], start: int) -> Callable[[int], str]:
+    return lambda n: "".join(lines[start : start + n])
+
+
+def _prefix_of(text: str) -> Callable[[int], str]:
+    return lambda n: text[:n]
 
 
 def _fit(

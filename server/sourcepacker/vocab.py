@@ -98,7 +98,9 @@ def resolve_encoding(name: str) -> str:
 
     if key in tiktoken.list_encoding_names():  # p50k_base, ...: loadable when tiktoken has it
         return key
-    raise EncodingUnavailableError(f"unknown encoding or model {name!r}; available: {available_names()}")
+    raise EncodingUnavailableError(
+        f"unknown encoding or model {name!r}; available: {available_names()}"
+    )
 
 
 @cache
