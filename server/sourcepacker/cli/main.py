@@ -343,7 +343,10 @@ def _run_pack(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     finally:
         engine.close()
-    written = _write(args, result)
+    over = (
+        options.budget is not None and not options.split_tokens and result.tokens > options.budget
+    )
+    written = [] if over else _write(args, result)  # an over-budget prompt is not sent anywhere
     model = _model(args)
     if args.json:
         print(json.dumps(_summary(root, engine, fmt, options, result, written), indent=2))
@@ -352,11 +355,12 @@ def _run_pack(args: argparse.Namespace) -> int:
         from .progress import print_stats
 
         print_stats(engine, report)
-    if options.budget is not None and not options.split_tokens and result.tokens > options.budget:
+    if over:
+        assert options.budget is not None
         who = f" ({options.model})" if options.model else ""
         print(
             f"sourcepacker: error: over budget: {result.tokens:,} tokens / {options.budget:,}{who};"
-            " use --split-tokens, --compress or fewer files",
+            " nothing written; use --split-tokens, --compress or fewer files",
             file=sys.stderr,
         )
         return 3
