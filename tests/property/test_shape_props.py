@@ -18,8 +18,16 @@ from hypothesis import strategies as st
 
 from sourcepacker.engine import Engine
 from sourcepacker.options import PackOptions
-from sourcepacker.pack import FORMATS, Pack, PackFile, PackFormat, Section, SectionKind, render
-from sourcepacker.pack import render_split
+from sourcepacker.pack import (
+    FORMATS,
+    Pack,
+    PackFile,
+    PackFormat,
+    Section,
+    SectionKind,
+    render,
+    render_split,
+)
 from sourcepacker.packing import derive
 from sourcepacker.settings import Settings
 from sourcepacker.transforms import Transform
@@ -40,9 +48,9 @@ FRAGMENTS = [
     "class A:\n    pass\n", "int main() { return 0; }\n", '"""doc"""\n', "x = 1\n",
     'password = "hunter2hunter2Xq9"\n', "é", "日本", "<|endoftext|>", "\u2028", "{", "}",
 ]  # fmt: skip
-contents = st.lists(
-    st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=6)), max_size=25
-).map("".join)
+contents = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=6)), max_size=25).map(
+    "".join
+)
 names = st.sampled_from(["a.py", "b.js", "c.txt", "d/e.go", "d/f.rs", "g.md", "h/i/j.c", "k.h"])
 file_sets = st.dictionaries(names, contents, max_size=6)
 transform_sets = st.sets(st.sampled_from([t.value for t in Transform]), max_size=2)
@@ -117,7 +125,9 @@ def test_reported_counts_equal_tiktoken_of_the_text(
                 rel = e.get("path")
                 assert rel is not None
                 k = e.get("part")
-                pieces[rel].append(((int(k), int(e.get("parts") or 0)) if k else None, e.text or ""))
+                pieces[rel].append(
+                    ((int(k), int(e.get("parts") or 0)) if k else None, e.text or "")
+                )
         for f in packed:
             got = sorted(pieces[f.rel], key=lambda p: p[0] or (0, 0))
             if len(got) == 1:

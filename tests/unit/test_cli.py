@@ -262,7 +262,9 @@ def test_copy_with_a_clipboard_tool(
     code, out, err = run(capsys, "pack", str(ws), "--copy")
     assert (code, out) == (0, "")
     assert "Copied 4 files" in err and "(pbcopy)" in err
-    assert (tmp_path / "clipboard").read_text().startswith('<sourcepacker>\n<file path="README.md">')
+    assert (
+        (tmp_path / "clipboard").read_text().startswith('<sourcepacker>\n<file path="README.md">')
+    )
 
 
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:

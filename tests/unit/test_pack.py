@@ -64,7 +64,8 @@ def test_tree_headers() -> None:
     tree = "README.md\nsrc/\n  a.py\n  pkg/\n    <a>\n    b.py\n"
     xml = pack(files, tree=True).text
     assert xml.startswith(
-        "<sourcepacker>\n<directory_structure>\nREADME.md\nsrc/\n  a.py\n  pkg/\n    &lt;a&gt;\n    b.py\n"
+        "<sourcepacker>\n"
+        "<directory_structure>\nREADME.md\nsrc/\n  a.py\n  pkg/\n    &lt;a&gt;\n    b.py\n"
         '</directory_structure>\n\n<file path="README.md">\n'
     )
     md = pack(files, PackFormat.MARKDOWN, tree=True).text

@@ -323,7 +323,7 @@ def _run_pack(args: argparse.Namespace) -> int:
     if not paths:
         if not (args.profile or args.changed is not None):
             raise CliError("nothing to pack: give paths, --stdin, --profile NAME or --changed")
-        paths = [Path(".")]
+        paths = [args.root or Path(".")]
     if args.split_tokens and not args.output:
         raise CliError("--split-tokens needs -o FILE (the parts are FILE.1, FILE.2, ...)")
     root, rels = resolve_root(paths, args.root)
