@@ -518,6 +518,11 @@ class Engine:
         with self._lock:
             return list_dir(self.model, rel, include_skipped=include_skipped, new_files=new_files)
 
+    def file_paths(self) -> list[str]:
+        """Every file that is counted (skipped ones left out), sorted: for a client's filter."""
+        with self._lock:
+            return sorted(f.rel for f in self.model.files.values() if f.skip is None)
+
     def knows(self, rel: str) -> bool:
         with self._lock:
             return rel in self.model.files

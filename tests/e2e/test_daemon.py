@@ -316,3 +316,50 @@ async def test_encoding_unavailable_offline_falls_back(start_daemon: StartFn, wo
     totals = await ws.wait_exact()
     assert totals.encoding == "o200k_base"
     assert any("no_such_encoding" in m.message for m in ws.client.messages)
+
+
+async def test_set_pack_options_moves_the_prompt_figure(start_daemon: StartFn, workspace: Path):
+    """The editor's status bar: the prompt figure follows the options it sets, before any copy."""
+    ws = await start_daemon(workspace)
+    await ws.wait_exact()
+    await ws.request("sourcepacker/setChecked", paths=["src"], checked=True)
+    options = {"format": "markdown", "tree": True, "instructions": "Review this.\n"}
+    totals = await ws.request("sourcepacker/setPackOptions", **options)
+    assert getattr(totals, "budget", None) is None  # omitted: equal to its default
+    packed = await ws.request("sourcepacker/pack", **options)
+    assert packed.tokens == count(packed.text)
+    prompt = lambda: getattr(ws.totals[-1], "prompt", None) if ws.totals else None  # noqa: E731
+    await ws.wait_for(lambda: prompt() == packed.tokens)
+    totals = await ws.request("sourcepacker/setPackOptions", model="gpt-4")
+    assert totals.budget == 8192
+    plain = await ws.request("sourcepacker/pack", model="gpt-4")
+    await ws.wait_for(lambda: prompt() == plain.tokens != packed.tokens)
+    models = await ws.request("sourcepacker/models")
+    assert {"name": "gpt-4", "window": 8192} in [
+        {"name": m.name, "window": m.contextWindow} for m in models.models
+    ]
+    try:
+        await ws.request("sourcepacker/setPackOptions", model="no-such-model")
+        raise AssertionError("an unknown model must be refused")
+    except JsonRpcException as exc:
+        assert "model" in str(exc)
+
+
+async def test_file_paths_and_changed_files(start_daemon: StartFn, workspace: Path):
+    ws = await start_daemon(workspace)
+    await ws.wait_exact()
+    paths = (await ws.request("sourcepacker/filePaths")).paths
+    assert paths == sorted(paths) and "src/pkg/util.py" in paths
+    assert not any(p.endswith(".png") for p in paths)  # skipped files are not offered
+    try:
+        await ws.request("sourcepacker/changedFiles")
+        raise AssertionError("not a git work tree: refused")
+    except JsonRpcException as exc:
+        assert "changed files" in str(exc)
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t", "-C", str(workspace)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], check=True)
+    (workspace / "src" / "main.py").write_text("def main():\n    print('changed')\n")
+    changed = (await ws.request("sourcepacker/changedFiles")).paths
+    assert changed == ["src/main.py"]

@@ -19,6 +19,10 @@ export const Methods = {
   profilesLoad: "sourcepacker/profiles/load",
   profilesDelete: "sourcepacker/profiles/delete",
   stats: "sourcepacker/stats",
+  setPackOptions: "sourcepacker/setPackOptions",
+  models: "sourcepacker/models",
+  filePaths: "sourcepacker/filePaths",
+  changedFiles: "sourcepacker/changedFiles",
 } as const;
 
 export const Notifications = {
@@ -167,6 +171,30 @@ export interface PackPart {
   text: string;
   tokens: number;
   fileCount: number;
+}
+
+export interface ChangedFilesParams {
+  rootUri: string;
+  /** A git revision; absent: uncommitted changes (untracked files included). */
+  since?: string;
+}
+
+/** filePaths: every counted file; changedFiles: the changed ones the folder counts. */
+export interface PathList {
+  paths: string[];
+}
+
+export interface ModelRow {
+  name: string;
+  provider: string;
+  contextWindow: number;
+  /** False when the count approximates the model's own tokenizer (see note). */
+  exact?: boolean;
+  note?: string;
+}
+
+export interface ModelsResult {
+  models: ModelRow[];
 }
 
 export interface ScanParams {

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from .handlers import events, lifecycle, pack, profiles, scan, tree
+from .handlers import events, lifecycle, pack, profiles, prompt, scan, tree
 from .logs import install_logging
 from .server import SourcePackerServer
 
-FEATURES = (lifecycle, events, tree, pack, scan, profiles)
+FEATURES = (lifecycle, events, tree, pack, prompt, scan, profiles)
 
 
 def build_server() -> SourcePackerServer:

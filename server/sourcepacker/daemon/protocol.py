@@ -26,6 +26,10 @@ class Methods:
     PROFILES_LOAD = "sourcepacker/profiles/load"
     PROFILES_DELETE = "sourcepacker/profiles/delete"
     STATS = "sourcepacker/stats"
+    SET_PACK_OPTIONS = "sourcepacker/setPackOptions"
+    MODELS = "sourcepacker/models"
+    FILE_PATHS = "sourcepacker/filePaths"
+    CHANGED_FILES = "sourcepacker/changedFiles"
 
 
 class Notifications:
@@ -79,6 +83,33 @@ class PackParams:
     budget: int | None = None
     split_tokens: int | None = None
     since_last_pack: bool = False
+
+
+@attrs.define
+class ChangedFilesParams:
+    root_uri: str
+    #: A git revision; None: uncommitted changes (untracked files included).
+    since: str | None = None
+
+
+@attrs.define
+class PathList:
+    paths: list[str]
+
+
+@attrs.define
+class ModelRow:
+    name: str
+    provider: str
+    context_window: int
+    #: False when the count approximates the model's own tokenizer (see ``note``).
+    exact: bool = True
+    note: str = ""
+
+
+@attrs.define
+class ModelsResult:
+    models: list[ModelRow]
 
 
 @attrs.define
@@ -262,6 +293,10 @@ PARAMS: dict[str, type[Any]] = {
     Methods.PROFILES_LOAD: ProfileParams,
     Methods.PROFILES_DELETE: ProfileParams,
     Methods.STATS: StatsParams,
+    Methods.SET_PACK_OPTIONS: PackParams,
+    Methods.MODELS: StatsParams,
+    Methods.FILE_PATHS: RootParams,
+    Methods.CHANGED_FILES: ChangedFilesParams,
 }
 
 

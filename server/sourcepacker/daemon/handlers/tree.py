@@ -1,9 +1,13 @@
-"""The tree view's requests: list one folder, tick and untick paths."""
+"""The tree view's requests: list one folder, tick and untick paths, every counted path (for
+the view's filter), and the files git says changed (to select them)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
+from pygls.exceptions import JsonRpcInvalidParams
+
+from ...gitctx import GitError, changed_files
 from .. import protocol as p
 from ..server import SourcePackerServer
 
@@ -11,6 +15,8 @@ from ..server import SourcePackerServer
 def register(server: SourcePackerServer) -> None:
     server.feature(p.Methods.LIST_FILES)(list_files)
     server.feature(p.Methods.SET_CHECKED)(set_checked)
+    server.feature(p.Methods.FILE_PATHS)(file_paths)
+    server.feature(p.Methods.CHANGED_FILES)(changed)
 
 
 def list_files(ls: SourcePackerServer, params: p.ListFilesParams) -> p.ListFilesResult:
@@ -29,3 +35,18 @@ def set_checked(ls: SourcePackerServer, params: p.SetCheckedParams) -> p.Totals:
     session.engine.set_checked([ls.rel(session, r) for r in params.paths], params.checked)
     session.remember_selection()
     return session.totals()
+
+
+def file_paths(ls: SourcePackerServer, params: p.RootParams) -> p.PathList:
+    return p.PathList(ls.session(params.root_uri).engine.file_paths())
+
+
+async def changed(ls: SourcePackerServer, params: p.ChangedFilesParams) -> p.PathList:
+    """Changed files git reports that the folder counts (ignored or skipped ones left out)."""
+    session = ls.session(params.root_uri)
+    try:
+        names = await ls.off_loop(changed_files, session.root, params.since)
+    except GitError as exc:
+        raise JsonRpcInvalidParams(f"changed files: {exc}") from exc
+    known = set(session.engine.file_paths())
+    return p.PathList([n for n in names if n in known])
