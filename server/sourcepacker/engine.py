@@ -518,10 +518,12 @@ class Engine:
         with self._lock:
             return list_dir(self.model, rel, include_skipped=include_skipped, new_files=new_files)
 
-    def file_paths(self) -> list[str]:
-        """Every file that is counted (skipped ones left out), sorted: for a client's filter."""
+    def file_tokens(self) -> list[tuple[str, int, str]]:
+        """(path, tokens, state) of every counted file (skipped ones left out), sorted by path:
+        for a client's filter and its marks on heavy files."""
         with self._lock:
-            return sorted(f.rel for f in self.model.files.values() if f.skip is None)
+            files = [f for f in self.model.files.values() if f.skip is None]
+            return sorted((f.rel, f.shown_tokens, f.state.value) for f in files)
 
     def knows(self, rel: str) -> bool:
         with self._lock:

@@ -348,8 +348,11 @@ async def test_set_pack_options_moves_the_prompt_figure(start_daemon: StartFn, w
 async def test_file_paths_and_changed_files(start_daemon: StartFn, workspace: Path):
     ws = await start_daemon(workspace)
     await ws.wait_exact()
-    paths = (await ws.request("sourcepacker/filePaths")).paths
+    files = (await ws.request("sourcepacker/files")).files
+    paths = [f.path for f in files]
     assert paths == sorted(paths) and "src/pkg/util.py" in paths
+    listing = await ws.request("sourcepacker/listFiles", dir="src/pkg")
+    assert {f.path: f.tokens for f in files}["src/pkg/util.py"] == listing.entries[0].tokens
     assert not any(p.endswith(".png") for p in paths)  # skipped files are not offered
     try:
         await ws.request("sourcepacker/changedFiles")

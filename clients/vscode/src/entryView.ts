@@ -3,7 +3,8 @@
  * `sourcepacker/listFiles`, computed without VS Code so the wording is unit-tested.
  */
 
-import { formatBytes, formatExact, formatTokens } from "./format";
+import { shareSuffix } from "./budget";
+import { formatBytes, formatExact, formatTokens, plural } from "./format";
 import type { Entry } from "./protocol";
 import { SKIP_TOO_LARGE } from "./protocol";
 
@@ -21,7 +22,17 @@ export interface ItemView {
 
 const PARTIAL_MARK = "◐";
 
-export function describeEntry(entry: Entry, maxFileSize?: number): ItemView {
+/** What a row adds from outside its entry: the selection's size, secrets seen in the last pack. */
+export interface RowContext {
+  /** Tokens of the selection's files: a checked row with >= 5 % of it shows its share. */
+  selectedTokens?: number;
+  /** Kinds of the secrets the last pack masked in this file. */
+  secrets?: readonly string[];
+  /** The user dismissed this new file (Review New Files): no longer flagged. */
+  dismissed?: boolean;
+}
+
+export function describeEntry(entry: Entry, maxFileSize?: number, context: RowContext = {}): ItemView {
   const { tokens, state } = entry;
   const isFile = entry.kind === "file";
   const lines = [entry.path];
@@ -50,8 +61,15 @@ export function describeEntry(entry: Entry, maxFileSize?: number): ItemView {
   if (entry.checked === "partial") {
     parts.push(PARTIAL_MARK);
   }
-  parts.push(formatTokens(tokens, estimated));
-  if (entry.isNew === true) {
+  const isNew = entry.isNew === true && context.dismissed !== true;
+  const share =
+    entry.checked === "checked" ? shareSuffix(tokens, context.selectedTokens ?? 0) : undefined;
+  parts.push(share === undefined ? formatTokens(tokens, estimated) : `${formatTokens(tokens, estimated)} · ${share}`);
+  const secrets = context.secrets ?? [];
+  if (secrets.length > 0) {
+    parts.push("⚠");
+  }
+  if (isNew) {
     parts.push("new");
   }
   const how = state === "exact" ? "exact" : state === "stale" ? "changed, recounting" : "estimated";
@@ -62,7 +80,15 @@ export function describeEntry(entry: Entry, maxFileSize?: number): ItemView {
   if (entry.checked === "partial") {
     lines.push("Partly selected");
   }
-  if (entry.isNew === true) {
+  if (share !== undefined) {
+    lines.push(`${share} of the selected files' tokens`);
+  }
+  if (secrets.length > 0) {
+    lines.push(
+      `${plural(secrets.length, "secret")} found (${[...new Set(secrets)].join(", ")}): masked when packed`,
+    );
+  }
+  if (isNew) {
     lines.push("New since the loaded profile was saved");
   }
   return {

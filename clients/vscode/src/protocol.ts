@@ -21,7 +21,7 @@ export const Methods = {
   stats: "sourcepacker/stats",
   setPackOptions: "sourcepacker/setPackOptions",
   models: "sourcepacker/models",
-  filePaths: "sourcepacker/filePaths",
+  files: "sourcepacker/files",
   changedFiles: "sourcepacker/changedFiles",
 } as const;
 
@@ -179,7 +179,12 @@ export interface ChangedFilesParams {
   since?: string;
 }
 
-/** filePaths: every counted file; changedFiles: the changed ones the folder counts. */
+/** Every counted file with its tokens (skipped ones left out), sorted by path. */
+export interface FileList {
+  files: FileTokensItem[];
+}
+
+/** changedFiles: the changed files the folder counts. */
 export interface PathList {
   paths: string[];
 }

@@ -64,8 +64,17 @@ export function compareEntries(a: Entry, b: Entry): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-export function sortEntries(entries: readonly Entry[]): Entry[] {
-  return [...entries].sort(compareEntries);
+export type SortMode = "name" | "tokens";
+
+/** Heaviest first (folders and files mixed: the point is finding what to trim), then by name. */
+export function compareByTokens(a: Entry, b: Entry): number {
+  const skipA = a.state === "skipped" ? 1 : 0;
+  const skipB = b.state === "skipped" ? 1 : 0;
+  return skipA - skipB || b.tokens - a.tokens || compareEntries(a, b);
+}
+
+export function sortEntries(entries: readonly Entry[], mode: SortMode = "name"): Entry[] {
+  return [...entries].sort(mode === "tokens" ? compareByTokens : compareEntries);
 }
 
 function sameEntry(a: Entry, b: Entry): boolean {
@@ -97,6 +106,26 @@ interface RootState {
 
 export class TreeModel {
   private roots = new Map<string, RootState>();
+  private sort: SortMode = "name";
+
+  get sortMode(): SortMode {
+    return this.sort;
+  }
+
+  /** Re-sorts every loaded listing in place (nodes keep their identity); true when changed. */
+  setSortMode(mode: SortMode): boolean {
+    if (mode === this.sort) {
+      return false;
+    }
+    this.sort = mode;
+    const compare = mode === "tokens" ? compareByTokens : compareEntries;
+    for (const root of this.roots.values()) {
+      for (const listing of root.listings.values()) {
+        listing.sort((a, b) => compare(a.entry as Entry, b.entry as Entry));
+      }
+    }
+    return true;
+  }
 
   /** Replaces the workspace folders; state of folders that stay is kept. */
   setRoots(infos: readonly RootInfo[]): void {
@@ -169,7 +198,7 @@ export class TreeModel {
     const previous = root.listings.get(dir);
     const oldByPath = new Map((previous ?? []).map((n) => [n.path, n]));
     const changed: TreeNode[] = [];
-    const next = sortEntries(entries).map((entry) => {
+    const next = sortEntries(entries, this.sort).map((entry) => {
       const old = oldByPath.get(entry.path);
       if (old?.entry !== undefined && old.entry.kind === entry.kind) {
         if (!sameEntry(old.entry, entry)) {

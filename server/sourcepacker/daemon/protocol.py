@@ -28,7 +28,7 @@ class Methods:
     STATS = "sourcepacker/stats"
     SET_PACK_OPTIONS = "sourcepacker/setPackOptions"
     MODELS = "sourcepacker/models"
-    FILE_PATHS = "sourcepacker/filePaths"
+    FILES = "sourcepacker/files"
     CHANGED_FILES = "sourcepacker/changedFiles"
 
 
@@ -95,6 +95,11 @@ class ChangedFilesParams:
 @attrs.define
 class PathList:
     paths: list[str]
+
+
+@attrs.define
+class FileList:
+    files: list[FileTokens]
 
 
 @attrs.define
@@ -295,7 +300,7 @@ PARAMS: dict[str, type[Any]] = {
     Methods.STATS: StatsParams,
     Methods.SET_PACK_OPTIONS: PackParams,
     Methods.MODELS: StatsParams,
-    Methods.FILE_PATHS: RootParams,
+    Methods.FILES: RootParams,
     Methods.CHANGED_FILES: ChangedFilesParams,
 }
 

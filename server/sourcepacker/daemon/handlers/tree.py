@@ -1,5 +1,5 @@
-"""The tree view's requests: list one folder, tick and untick paths, every counted path (for
-the view's filter), and the files git says changed (to select them)."""
+"""The tree view's requests: list one folder, tick and untick paths, every counted file with its
+tokens (for the view's filter and marks), and the files git says changed (to select them)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ..server import SourcePackerServer
 def register(server: SourcePackerServer) -> None:
     server.feature(p.Methods.LIST_FILES)(list_files)
     server.feature(p.Methods.SET_CHECKED)(set_checked)
-    server.feature(p.Methods.FILE_PATHS)(file_paths)
+    server.feature(p.Methods.FILES)(files)
     server.feature(p.Methods.CHANGED_FILES)(changed)
 
 
@@ -37,8 +37,9 @@ def set_checked(ls: SourcePackerServer, params: p.SetCheckedParams) -> p.Totals:
     return session.totals()
 
 
-def file_paths(ls: SourcePackerServer, params: p.RootParams) -> p.PathList:
-    return p.PathList(ls.session(params.root_uri).engine.file_paths())
+def files(ls: SourcePackerServer, params: p.RootParams) -> p.FileList:
+    engine = ls.session(params.root_uri).engine
+    return p.FileList([p.FileTokens(*row) for row in engine.file_tokens()])
 
 
 async def changed(ls: SourcePackerServer, params: p.ChangedFilesParams) -> p.PathList:
@@ -48,5 +49,5 @@ async def changed(ls: SourcePackerServer, params: p.ChangedFilesParams) -> p.Pat
         names = await ls.off_loop(changed_files, session.root, params.since)
     except GitError as exc:
         raise JsonRpcInvalidParams(f"changed files: {exc}") from exc
-    known = set(session.engine.file_paths())
+    known = {path for path, _, _ in session.engine.file_tokens()}
     return p.PathList([n for n in names if n in known])
