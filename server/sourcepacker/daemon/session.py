@@ -64,6 +64,7 @@ class Session:
         self, root_uri: str, engine: Engine, send: Sender, progress: ProgressClient | None
     ) -> None:
         loop = asyncio.get_running_loop()
+        self._loop = loop
         self.root_uri = root_uri
         self.engine = engine
         self.root: Path = engine.root
@@ -90,7 +91,7 @@ class Session:
         #: None until a pack of the selection says otherwise: the settings' format, no budget.
         self.pack_options: PackOptions | None = None
         self._prompt_running = False
-        self._prompt_computed: int | None = None
+        self._prompt_computed: tuple[PackOptions | None, int] | None = None
         if self.cache_dir is not None:
             engine.set_selection(load_last(self.cache_dir))
 
@@ -102,9 +103,10 @@ class Session:
     def totals(self) -> Totals:
         selected, workspace = self.engine.totals()
         prompt = self.engine.prompt_tokens(self.pack_options, read=False)
+        computed, self._prompt_computed = self._prompt_computed, None
         if prompt is None:
-            if self._prompt_computed is not None:  # just computed off the loop: use it once
-                prompt, self._prompt_computed = self._prompt_computed, None
+            if computed is not None and computed[0] == self.pack_options:
+                prompt = computed[1]  # just computed off the loop (files unreadable or changing)
             else:
                 self._compute_prompt()
         return Totals(
@@ -129,7 +131,7 @@ class Session:
         if self._prompt_running:
             return
         self._prompt_running = True
-        loop = asyncio.get_running_loop()
+        loop = self._loop  # totals() runs on the loop, but be safe from any thread
         options = self.pack_options
 
         def done(fut: asyncio.Future[int | None]) -> None:
@@ -139,10 +141,14 @@ class Session:
             if (exc := fut.exception()) is not None:
                 log.warning("cannot compute the prompt figure: %s", exc)
                 return
-            self._prompt_computed = fut.result()
+            result = fut.result()
+            self._prompt_computed = None if result is None else (options, result)
             self.notifier.totals_changed()
 
-        loop.run_in_executor(None, self.engine.prompt_tokens, options).add_done_callback(done)
+        def start() -> None:
+            loop.run_in_executor(None, self.engine.prompt_tokens, options).add_done_callback(done)
+
+        loop.call_soon_threadsafe(start)
 
     def remember_selection(self) -> None:
         """Persist the selection soon, off the event loop (the write fsyncs)."""
