@@ -30,7 +30,10 @@ export default tseslint.config(
     files: [
       "src/extension.ts",
       "src/commands/*.ts",
+      "src/decorations.ts",
       "src/logger.ts",
+      "src/promptController.ts",
+      "src/promptDocument.ts",
       "src/python.ts",
       "src/server.ts",
       "src/status.ts",

@@ -161,3 +161,30 @@ export function budgetTooltip(
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+/** One file is "heavy" in the Explorer when it alone takes >= 5 % of the budget (10k of 200k). */
+export const HEAVY_FILE_SHARE = 0.05;
+/** Without a budget: 10k tokens, 5 % of a 200k window. */
+export const HEAVY_FILE_TOKENS = 10_000;
+
+export function heavyMark(tokens: number, budget: number | undefined): boolean {
+  return tokens >= (budget !== undefined && budget > 0 ? budget * HEAVY_FILE_SHARE : HEAVY_FILE_TOKENS);
+}
+
+/** The toast after a copy: "Copied 6 files · 229 tokens · 0.1% of 200k · 2 secrets masked". */
+export function copyToast(
+  files: number,
+  tokens: number,
+  budget: number | undefined,
+  secrets: number,
+  what = "Copied",
+): string {
+  const parts = [`${what} ${plural(files, "file")}`, `${formatCompact(tokens)} tokens`];
+  if (budget !== undefined && budget > 0) {
+    parts.push(`${formatShare(tokens, budget)} of ${formatCompact(budget)}`);
+  }
+  if (secrets > 0) {
+    parts.push(`${plural(secrets, "secret")} masked`);
+  }
+  return parts.join(" · ");
+}

@@ -25,6 +25,23 @@ export const Commands = {
   restartServer: "sourcepacker.restartServer",
   toggleSkipped: "sourcepacker.toggleSkipped",
   includeAnyway: "sourcepacker.includeAnyway",
+  pickModel: "sourcepacker.pickModel",
+  sortByTokens: "sourcepacker.sortByTokens",
+  sortByName: "sourcepacker.sortByName",
+  filter: "sourcepacker.filter",
+  clearFilter: "sourcepacker.clearFilter",
+  selectChanged: "sourcepacker.selectChanged",
+  reviewNewFiles: "sourcepacker.reviewNewFiles",
+  editInstructions: "sourcepacker.editInstructions",
+  toggleTree: "sourcepacker.toggleTree",
+  toggleCompress: "sourcepacker.toggleCompress",
+  toggleRemoveComments: "sourcepacker.toggleRemoveComments",
+  toggleLineNumbers: "sourcepacker.toggleLineNumbers",
+  toggleDiff: "sourcepacker.toggleDiff",
+  copyChanges: "sourcepacker.copyChanges",
+  copyPart: "sourcepacker.copyPart",
+  openPrompt: "sourcepacker.openPrompt",
+  saveToFile: "sourcepacker.saveToFile",
 } as const;
 
 export const Views = {
@@ -54,6 +71,8 @@ export const SettingKeys = {
 export const ContextKeys = {
   serverState: "sourcepacker.serverState",
   showSkipped: "sourcepacker.showSkipped",
+  sortByTokens: "sourcepacker.sortByTokens",
+  filtered: "sourcepacker.filtered",
 } as const;
 
 /** `TreeItem.contextValue`s, used by `view/item/context` menus. */

@@ -62,8 +62,7 @@ export function describeEntry(entry: Entry, maxFileSize?: number, context: RowCo
     parts.push(PARTIAL_MARK);
   }
   const isNew = entry.isNew === true && context.dismissed !== true;
-  const share =
-    entry.checked === "checked" ? shareSuffix(tokens, context.selectedTokens ?? 0) : undefined;
+  const share = entry.checked === "checked" ? shareSuffix(tokens, context.selectedTokens ?? 0) : undefined;
   parts.push(share === undefined ? formatTokens(tokens, estimated) : `${formatTokens(tokens, estimated)} · ${share}`);
   const secrets = context.secrets ?? [];
   if (secrets.length > 0) {
@@ -84,9 +83,7 @@ export function describeEntry(entry: Entry, maxFileSize?: number, context: RowCo
     lines.push(`${share} of the selected files' tokens`);
   }
   if (secrets.length > 0) {
-    lines.push(
-      `${plural(secrets.length, "secret")} found (${[...new Set(secrets)].join(", ")}): masked when packed`,
-    );
+    lines.push(`${plural(secrets.length, "secret")} found (${[...new Set(secrets)].join(", ")}): masked when packed`);
   }
   if (isNew) {
     lines.push("New since the loaded profile was saved");

@@ -6,8 +6,19 @@
 import * as vscode from "vscode";
 import { registerCommands } from "./commands";
 import { ContextKeys, SECTION, Views } from "./constants";
-import { createLogChannel } from "./logger";
-import { Notifications, type FileTokensParams, type Totals, type TreeChangedParams } from "./protocol";
+import { registerDecorations } from "./decorations";
+import { createLogChannel, errorMessage } from "./logger";
+import { Marks } from "./marks";
+import { PromptController } from "./promptController";
+import { PromptDocuments } from "./promptDocument";
+import {
+  Methods,
+  Notifications,
+  type FileList,
+  type FileTokensParams,
+  type Totals,
+  type TreeChangedParams,
+} from "./protocol";
 import { onPythonInterpreterChanged } from "./python";
 import { ServerManager } from "./server";
 import { needsRestart, type Settings } from "./settings";
@@ -24,6 +35,21 @@ export function activate(context: vscode.ExtensionContext): void {
   let settings: Settings = loadSettings(log);
   const current = (): Settings => settings;
   const totals = new TotalsStore();
+  const marks = new Marks();
+  /** Every counted file's tokens, for the filter and the Explorer's marks; re-read on treeChanged. */
+  let filesTimer: NodeJS.Timeout | undefined;
+  const refetchFiles = (): void => {
+    filesTimer ??= setTimeout(() => {
+      filesTimer = undefined;
+      for (const f of vscode.workspace.workspaceFolders ?? []) {
+        const rootUri = daemon.rootUri(f.uri);
+        daemon.request<FileList>(Methods.files, { rootUri }).then(
+          (list) => marks.setFiles(rootUri, list.files),
+          (error: unknown) => log.debug(`files ${f.name}: ${errorMessage(error)}`),
+        );
+      }
+    }, 1000);
+  };
 
   // the handlers run only after start(), when filesTree exists
   const daemon = new ServerManager({
@@ -31,34 +57,64 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     settings: current,
     handlers: {
-      [Notifications.fileTokens]: (p) => filesTree.onFileTokens(p as FileTokensParams),
+      [Notifications.fileTokens]: (p) => {
+        const params = p as FileTokensParams;
+        marks.updateFiles(params.rootUri, params.files);
+        filesTree.onFileTokens(params);
+      },
       [Notifications.totals]: (p) => {
         totals.set(p as Totals);
         filesTree.fireRoots();
       },
-      [Notifications.treeChanged]: (p) => filesTree.onTreeChanged(p as TreeChangedParams),
+      [Notifications.treeChanged]: (p) => {
+        refetchFiles();
+        filesTree.onTreeChanged(p as TreeChangedParams);
+      },
     },
   });
   server = daemon;
-  const filesTree = new FilesTreeProvider({ server: daemon, totals, settings: current, log });
+  const filesTree = new FilesTreeProvider({ server: daemon, totals, settings: current, log, marks });
+  const prompt = new PromptController(context.workspaceState, daemon, totals, current, log);
+  const documents = new PromptDocuments();
   const view = vscode.window.createTreeView(Views.files, {
     treeDataProvider: filesTree,
     manageCheckboxStateManually: true,
     showCollapseAll: true,
     canSelectMany: true,
   });
+  filesTree.attachView(view);
   void vscode.commands.executeCommand("setContext", ContextKeys.showSkipped, settings.showSkipped);
+  const folderOf = (uri: vscode.Uri): { rootUri: string; path: string } | undefined => {
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    if (folder === undefined) {
+      return undefined;
+    }
+    const path = uri.path.slice(folder.uri.path.replace(/\/$/, "").length + 1);
+    return { rootUri: daemon.rootUri(folder.uri), path };
+  };
 
   context.subscriptions.push(
     view,
     filesTree,
     view.onDidChangeCheckboxState((e) => void filesTree.onCheckboxes(e)),
+    prompt,
+    documents,
     daemon.onDidStart(() => {
       totals.clear();
+      marks.clear();
       filesTree.reset();
+      void prompt.started();
+      refetchFiles();
     }),
-    registerStatus(daemon, totals, (rootUri) => filesTree.model.rootNode(rootUri)?.rootName ?? rootUri),
-    ...registerCommands({ server: daemon, tree: filesTree, totals, log, settings: current }),
+    registerStatus(
+      daemon,
+      totals,
+      prompt,
+      current,
+      (rootUri) => filesTree.model.rootNode(rootUri)?.rootName ?? rootUri,
+    ),
+    registerDecorations(marks, folderOf, () => prompt.budget),
+    ...registerCommands({ server: daemon, tree: filesTree, totals, log, settings: current, prompt, marks, documents }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => filesTree.reset()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) {
@@ -71,9 +127,16 @@ export function activate(context: vscode.ExtensionContext): void {
         void daemon.restart();
         return;
       }
-      void daemon
-        .sendConfiguration(settings)
-        .then(() => (before.showSkipped === settings.showSkipped ? filesTree.refreshAll() : filesTree.reset()));
+      void daemon.sendConfiguration(settings).then(() => {
+        if (before.showSkipped === settings.showSkipped) {
+          filesTree.refreshAll();
+        } else {
+          filesTree.reset();
+        }
+        if (before.format !== settings.format) {
+          void prompt.push(); // the status bar's figure is of the format Copy uses
+        }
+      });
     }),
   );
   void onPythonInterpreterChanged(() => {

@@ -20,7 +20,7 @@ export function globToRegExp(glob: string): RegExp {
   pattern = pattern.replace(/^\/+/, "");
   let out = "";
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
+    const c = pattern[i];
     if (c === "*") {
       if (pattern[i + 1] === "*") {
         const slash = pattern[i + 2] === "/";
@@ -36,7 +36,10 @@ export function globToRegExp(glob: string): RegExp {
       if (end < 0) {
         out += "\\[";
       } else {
-        const body = pattern.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\");
+        const body = pattern
+          .slice(i + 1, end)
+          .replace(/^!/, "^")
+          .replace(/\\/g, "\\\\");
         out += `[${body}]`;
         i = end;
       }

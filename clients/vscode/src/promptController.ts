@@ -18,6 +18,8 @@ export const INSTRUCTIONS_PATH = ".sourcepacker/instructions.md";
 export class PromptController implements vscode.Disposable {
   private stateValue: PromptState;
   models: ModelRow[] = [];
+  /** Some folder has `.sourcepacker/instructions.md` (the daemon puts it at the top). */
+  instructions = false;
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChange = this.emitter.event;
   private readonly watcher: vscode.FileSystemWatcher;
@@ -71,6 +73,18 @@ export class PromptController implements vscode.Disposable {
   /** Sends the options to every folder; the replies (and later notifications) carry `prompt`. */
   async push(): Promise<void> {
     const folders = vscode.workspace.workspaceFolders ?? [];
+    const found = await Promise.all(
+      folders.map((f) =>
+        vscode.workspace.fs.stat(vscode.Uri.joinPath(f.uri, INSTRUCTIONS_PATH)).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (found.includes(true) !== this.instructions) {
+      this.instructions = found.includes(true);
+      this.emitter.fire();
+    }
     await Promise.all(
       folders.map(async (f) => {
         const rootUri = this.server.rootUri(f.uri);

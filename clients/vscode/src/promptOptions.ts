@@ -34,7 +34,12 @@ export function normalizeState(raw: unknown): PromptState {
   const r = (typeof raw === "object" && raw !== null ? raw : {}) as Partial<Record<keyof PromptState, unknown>>;
   const known = new Set<string>(TRANSFORMS);
   return {
-    model: typeof r.model === "string" && r.model !== "" ? r.model : r.budget === undefined ? DEFAULT_STATE.model : undefined,
+    model:
+      typeof r.model === "string" && r.model !== ""
+        ? r.model
+        : r.budget === undefined
+          ? DEFAULT_STATE.model
+          : undefined,
     budget: typeof r.budget === "number" && Number.isInteger(r.budget) && r.budget > 0 ? r.budget : undefined,
     tree: r.tree === true,
     transforms: Array.isArray(r.transforms)
@@ -65,4 +70,14 @@ export function packParams(state: PromptState, rootUri: string, format: PackForm
 /** The budget the status bar compares with: the custom number, else the model's window. */
 export function budgetOf(state: PromptState, windows: ReadonlyMap<string, number>): number | undefined {
   return state.budget ?? (state.model === undefined ? undefined : windows.get(state.model));
+}
+
+/** "200000", "200,000", "200k", "1.5M" → tokens; undefined when not a positive number. */
+export function parseBudget(text: string): number | undefined {
+  const m = /^\s*([\d.,_]+)\s*([kKmM]?)\s*$/.exec(text);
+  if (m === null) {
+    return undefined;
+  }
+  const n = Number(m[1].replace(/[,_]/g, "")) * ({ k: 1e3, m: 1e6 }[m[2].toLowerCase()] ?? 1);
+  return Number.isFinite(n) && n >= 1 ? Math.round(n) : undefined;
 }

@@ -1,17 +1,23 @@
 /**
- * The status bar item: selected / workspace tokens ("$(symbol-numeric) 12.3k / ~480k"), a
- * breakdown in the tooltip, the daemon's state when it is not running, and a click that
- * focuses the tree. Created by a register function returning one Disposable (ruff-vscode).
+ * The status bar item is the prompt: what Copy would put on the clipboard now against the
+ * chosen budget ("$(symbol-numeric) 87.2k / 200k", "~" while estimates remain), the warning
+ * colour past 80 %, the error colour past 100 %, a breakdown in the tooltip, and a click that
+ * opens the model / budget picker. Created by a register function returning one Disposable.
  */
 
 import * as vscode from "vscode";
+import { budgetLevel, budgetTooltip, formatBudget, promptFigure } from "./budget";
 import { Commands, STATUS_PRIORITY, Views } from "./constants";
+import type { PromptController } from "./promptController";
 import type { ServerManager, ServerState } from "./server";
-import { statusText, statusTooltip, type TotalsStore } from "./totals";
+import type { Settings } from "./settings";
+import type { TotalsStore } from "./totals";
 
 export function registerStatus(
   server: ServerManager,
   totals: TotalsStore,
+  prompt: PromptController,
+  settings: () => Settings,
   folderName: (rootUri: string) => string,
 ): vscode.Disposable {
   const item = vscode.window.createStatusBarItem(
@@ -34,18 +40,35 @@ export function registerStatus(
       item.tooltip = state === "starting" ? "Starting the SourcePacker daemon…" : "SourcePacker";
       item.command = Views.filesFocus;
     } else {
-      const combined = totals.combined();
-      item.text = statusText(combined);
+      const figure = promptFigure(totals.entries());
+      const budget = prompt.budget;
+      item.text = `$(symbol-numeric) ${formatBudget(figure.tokens, budget, figure.estimated)}`;
+      const level = budgetLevel(figure.tokens, budget);
+      item.backgroundColor = level === "ok" ? undefined : new vscode.ThemeColor(`statusBarItem.${level}Background`);
       const perRoot = totals.entries().map((t) => ({ name: folderName(t.rootUri), totals: t }));
-      item.tooltip = new vscode.MarkdownString(statusTooltip(combined, perRoot));
-      item.command = Views.filesFocus;
+      const model = prompt.model;
+      item.tooltip = new vscode.MarkdownString(
+        budgetTooltip(
+          figure,
+          { budget, model: model?.name, approximate: model !== undefined && model.exact === false },
+          {
+            format: settings().format,
+            tree: prompt.state.tree,
+            transforms: prompt.state.transforms,
+            instructions: prompt.instructions,
+          },
+          perRoot,
+        ),
+      );
+      item.command = Commands.pickModel;
     }
-    item.accessibilityInformation = { label: `SourcePacker: ${item.text.replace(/\$\([^)]*\)\s*/g, "")} tokens` };
+    const plain = item.text.replace(/\$\([^)]*\)\s*/g, "");
+    item.accessibilityInformation = { label: `SourcePacker: prompt ${plain} tokens` };
   };
 
   render();
   item.show();
-  const subscriptions = [server.onDidChangeState(render), totals.onChange(render)];
+  const subscriptions = [server.onDidChangeState(render), totals.onChange(render), prompt.onDidChange(render)];
   return new vscode.Disposable(() => {
     for (const s of subscriptions) {
       s.dispose();

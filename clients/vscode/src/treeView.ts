@@ -6,12 +6,15 @@
 
 import * as vscode from "vscode";
 import { batchCheckChanges, type CheckTarget } from "./checkboxBatch";
-import { ContextValues, REFRESH_DELAY_MS } from "./constants";
+import { ContextKeys, ContextValues, REFRESH_DELAY_MS } from "./constants";
+import { applyFilter, filterDescription, matcherFor } from "./filter";
+import type { Marks } from "./marks";
 import { formatTokens } from "./format";
 import { errorMessage, type Logger } from "./logger";
 import {
   Methods,
   type Entry,
+  type FileList,
   type FileTokensParams,
   type ListFilesParams,
   type ListFilesResult,
@@ -22,7 +25,7 @@ import {
 import type { ServerManager } from "./server";
 import type { Settings } from "./settings";
 import { describeEntry } from "./entryView";
-import { PendingChanges, TreeModel, type ListingChange, type TreeNode } from "./tree";
+import { PendingChanges, TreeModel, type ListingChange, type SortMode, type TreeNode } from "./tree";
 import type { TotalsStore } from "./totals";
 
 export interface FilesTreeDeps {
@@ -30,6 +33,7 @@ export interface FilesTreeDeps {
   totals: TotalsStore;
   settings: () => Settings;
   log: Logger;
+  marks: Marks;
 }
 
 export class FilesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
@@ -42,8 +46,84 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private flushing: Promise<void> | undefined;
   /** Workspace folder URI per rootUri, for resourceUri / opening files. */
   private folders = new Map<string, vscode.Uri>();
+  /** The filter's query and, per folder, the paths it shows (files and their folders). */
+  filterQuery: string | undefined;
+  private visible: Map<string, Set<string>> | undefined;
+  private view: vscode.TreeView<TreeNode> | undefined;
 
   constructor(private readonly deps: FilesTreeDeps) {}
+
+  attachView(view: vscode.TreeView<TreeNode>): void {
+    this.view = view;
+  }
+
+  setSortMode(mode: SortMode): SortMode {
+    void vscode.commands.executeCommand("setContext", ContextKeys.sortByTokens, mode === "tokens");
+    if (this.model.setSortMode(mode)) {
+      this.emitter.fire(undefined);
+    }
+    return mode;
+  }
+
+  /**
+   * Shows only the files matching `query` (glob or text) and their folders; "" shows all.
+   * Returns how many files match.
+   */
+  async setFilter(query: string): Promise<number> {
+    const q = query.trim();
+    if (q === "") {
+      this.filterQuery = undefined;
+      this.visible = undefined;
+      this.describe(undefined);
+      void vscode.commands.executeCommand("setContext", ContextKeys.filtered, false);
+      this.emitter.fire(undefined);
+      return 0;
+    }
+    const matches = matcherFor(q);
+    const visible = new Map<string, Set<string>>();
+    let files = 0;
+    for (const rootUri of this.folders.keys()) {
+      let paths = this.deps.marks.paths(rootUri);
+      if (paths.length === 0) {
+        const list = await this.deps.server.request<FileList>(Methods.files, { rootUri });
+        this.deps.marks.setFiles(rootUri, list.files);
+        paths = list.files.map((f) => f.path);
+      }
+      const result = applyFilter(paths, matches);
+      visible.set(rootUri, result.visible);
+      files += result.files;
+    }
+    this.filterQuery = q;
+    this.visible = visible;
+    this.describe(filterDescription(q, files));
+    void vscode.commands.executeCommand("setContext", ContextKeys.filtered, true);
+    this.emitter.fire(undefined);
+    return files;
+  }
+
+  /** Rows whose marks (secrets, new) changed outside their entries. */
+  redraw(rootUri: string, paths: readonly string[]): void {
+    const nodes = paths.map((p) => this.model.node(rootUri, p)).filter((n): n is TreeNode => n !== undefined);
+    if (nodes.length > 0) {
+      this.emitter.fire(nodes);
+    }
+  }
+
+  private describe(text: string | undefined): void {
+    if (this.view !== undefined) {
+      this.view.description = text;
+      this.view.message =
+        text === undefined ? undefined : `Filtered: ${text}. "Clear Filter" in the view's title shows everything.`;
+    }
+  }
+
+  private shown(nodes: TreeNode[]): TreeNode[] {
+    const visible = this.visible;
+    if (visible === undefined) {
+      return nodes;
+    }
+    return nodes.filter((n) => n.entry === undefined || (visible.get(n.rootUri)?.has(n.path) ?? false));
+  }
 
   /** Re-reads the workspace folders; called at start and on folder changes. */
   syncRoots(): void {
@@ -56,6 +136,9 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   /** Forgets every listing and redraws from scratch (server restart, showSkipped toggled). */
   reset(): void {
     this.syncRoots();
+    if (this.filterQuery !== undefined) {
+      void this.setFilter("");
+    }
     this.model.clear();
     this.inflight.clear();
     this.pending.take();
@@ -91,12 +174,27 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   private entryItem(node: TreeNode, entry: Entry): vscode.TreeItem {
-    const view = describeEntry(entry, this.deps.settings().maxFileSize);
+    const marks = this.deps.marks;
+    const view = describeEntry(
+      { ...entry, isNew: entry.kind === "file" && marks.isNew(node.rootUri, node.path) },
+      this.deps.settings().maxFileSize,
+      {
+        selectedTokens: this.deps.totals.get(node.rootUri)?.selected.tokens,
+        secrets: entry.kind === "file" ? marks.secrets(node.rootUri, node.path) : [],
+      },
+    );
+    const filtered = this.visible !== undefined;
     const item = new vscode.TreeItem(
       view.label,
-      view.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+      !view.collapsible
+        ? vscode.TreeItemCollapsibleState.None
+        : filtered
+          ? vscode.TreeItemCollapsibleState.Expanded
+          : vscode.TreeItemCollapsibleState.Collapsed,
     );
-    item.id = node.id;
+    // other ids while filtered: VS Code then opens the folders (the matches show at once) and
+    // keeps the unfiltered tree's expansion for when the filter is cleared
+    item.id = filtered ? `${node.id}#filtered` : node.id;
     item.description = view.description;
     item.tooltip = view.tooltip;
     item.contextValue = view.contextValue;
@@ -126,12 +224,12 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         return this.model.rootNodes();
       }
       const only = this.model.rootNodes()[0];
-      return only === undefined ? [] : this.listing(only.rootUri, "");
+      return only === undefined ? [] : this.shown(await this.listing(only.rootUri, ""));
     }
     if (node.entry !== undefined && node.entry.kind !== "dir") {
       return [];
     }
-    return this.listing(node.rootUri, node.path);
+    return this.shown(await this.listing(node.rootUri, node.path));
   }
 
   getParent(node: TreeNode): TreeNode | undefined {

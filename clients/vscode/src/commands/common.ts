@@ -1,6 +1,9 @@
 /** What every command module gets, and the few helpers more than one of them needs. */
 
 import * as vscode from "vscode";
+import type { Marks } from "../marks";
+import type { PromptController } from "../promptController";
+import type { PromptDocuments } from "../promptDocument";
 import type { ServerManager } from "../server";
 import type { Settings } from "../settings";
 import type { TotalsStore } from "../totals";
@@ -12,6 +15,9 @@ export interface CommandDeps {
   totals: TotalsStore;
   log: vscode.LogOutputChannel;
   settings: () => Settings;
+  prompt: PromptController;
+  marks: Marks;
+  documents: PromptDocuments;
 }
 
 /** A command's handler; arguments come from menus (URIs, tree nodes) or `executeCommand`. */

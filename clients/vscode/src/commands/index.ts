@@ -10,6 +10,7 @@ import { showErrorWithLogs } from "../vscodeapi";
 import type { CommandDeps, Handler } from "./common";
 import { copyCommands } from "./copy";
 import { profileCommands } from "./profiles";
+import { promptCommands } from "./prompt";
 import { selectionCommands } from "./selection";
 import { serverCommands } from "./server";
 import { viewCommands } from "./view";
@@ -23,6 +24,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     ...profileCommands(deps),
     ...serverCommands(deps),
     ...viewCommands(deps),
+    ...promptCommands(deps),
   };
   return Object.entries(handlers).map(([id, fn]) =>
     vscode.commands.registerCommand(id, guarded(id, fn as (...args: unknown[]) => Promise<unknown>, deps.log)),

@@ -15,7 +15,7 @@ import { pickFolder, type CommandDeps, type Handler } from "./common";
 /** The daemon's rule for a profile name (profiles.py `_NAME`: a file name on every OS). */
 const PROFILE_NAME = /^[\w][\w .-]{0,63}$/;
 
-export function profileCommands({ server, tree, totals }: CommandDeps) {
+export function profileCommands({ server, tree, totals, marks }: CommandDeps) {
   const pickProfile = async (rootUri: string, placeHolder: string): Promise<ProfileInfo | undefined> => {
     const { profiles } = await server.request<ProfilesListResult>(Methods.profilesList, { rootUri });
     if (profiles.length === 0) {
@@ -75,12 +75,16 @@ export function profileCommands({ server, tree, totals }: CommandDeps) {
       }
       const result = await server.request<ProfileLoadResult>(Methods.profilesLoad, params);
       totals.set(result.totals);
+      marks.setNewFiles(params.rootUri, result.newFiles);
       tree.refreshAll();
       const added = result.newFiles.length;
-      void vscode.window.showInformationMessage(
-        `SourcePacker: loaded profile "${params.name}"; ` +
-          (added === 0 ? "no new files since it was saved." : `${plural(added, "new file")} since it was saved.`),
-      );
+      void vscode.window
+        .showInformationMessage(
+          `SourcePacker: loaded profile "${params.name}"; ` +
+            (added === 0 ? "no new files since it was saved." : `${plural(added, "new file")} since it was saved.`),
+          ...(added === 0 ? [] : ["Review New Files"]),
+        )
+        .then((choice) => (choice === undefined ? undefined : vscode.commands.executeCommand(Commands.reviewNewFiles)));
       return result;
     },
     [Commands.profilesDelete]: async () => {

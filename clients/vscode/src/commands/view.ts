@@ -8,8 +8,21 @@ import type { TreeNode } from "../tree";
 import { updateSetting } from "../vscodeapi";
 import type { CommandDeps, Handler } from "./common";
 
-export function viewCommands({ settings }: CommandDeps) {
+export function viewCommands({ settings, tree }: CommandDeps) {
   return {
+    [Commands.sortByTokens]: () => Promise.resolve(tree.setSortMode("tokens")),
+    [Commands.sortByName]: () => Promise.resolve(tree.setSortMode("name")),
+    [Commands.filter]: async (query?: string) => {
+      const q =
+        query ??
+        (await vscode.window.showInputBox({
+          title: "Filter the SourcePacker view",
+          prompt: "A glob (*.py, src/**/test_*) or text found in the path; empty shows everything",
+          value: tree.filterQuery ?? "",
+        }));
+      return q === undefined ? undefined : tree.setFilter(q);
+    },
+    [Commands.clearFilter]: () => tree.setFilter(""),
     [Commands.toggleSkipped]: () => updateSetting(SettingKeys.showSkipped, !settings().showSkipped),
     [Commands.includeAnyway]: async (node?: TreeNode) => {
       const entry = node?.entry;
