@@ -250,3 +250,63 @@ describe("describeEntry", () => {
     assert.equal(v.contextValue, "skipped");
   });
 });
+
+describe("sort by tokens", () => {
+  const e = (name: string, kind: "file" | "dir", tokens: number, state: Entry["state"] = "exact"): Entry => ({
+    name,
+    path: name,
+    kind,
+    size: 1,
+    tokens,
+    state,
+    checked: "unchecked",
+  });
+  it("heaviest first, folders and files mixed, skipped last, ties by name", () => {
+    const sorted = sortEntries(
+      [
+        e("a.md", "file", 10),
+        e("big", "dir", 500),
+        e("b.md", "file", 900),
+        e("c.bin", "file", 0, "skipped"),
+        e("Z.md", "file", 10),
+      ],
+      "tokens",
+    );
+    assert.deepEqual(
+      sorted.map((x) => x.name),
+      ["b.md", "big", "a.md", "Z.md", "c.bin"],
+    );
+  });
+  it("switching the mode re-sorts loaded listings, keeping the nodes", () => {
+    const model = new TreeModel();
+    model.setRoots([{ rootUri: "r", name: "w" }]);
+    model.applyListing("r", "", [e("a", "file", 1), e("b", "file", 5)]);
+    const before = model.children("r", "") ?? [];
+    assert.equal(model.setSortMode("tokens"), true);
+    const after = model.children("r", "") ?? [];
+    assert.deepEqual(
+      after.map((n) => n.path),
+      ["b", "a"],
+    );
+    assert.ok(after.every((n) => before.includes(n)));
+    assert.equal(model.setSortMode("tokens"), false);
+  });
+});
+
+describe("describeEntry: share, secrets, new", () => {
+  it("a checked row with >= 5 % of the selection shows its share", () => {
+    const v = describeEntry(file("big.py", 12_400, { checked: "checked" }), undefined, { selectedTokens: 88_000 });
+    assert.equal(v.description, "12.4k · 14%");
+    assert.match(v.tooltip, /14% of the selected files' tokens/);
+    assert.equal(
+      describeEntry(file("small.py", 100, { checked: "checked" }), undefined, { selectedTokens: 88_000 }).description,
+      "100",
+    );
+    assert.equal(describeEntry(file("off.py", 12_400), undefined, { selectedTokens: 88_000 }).description, "12.4k");
+  });
+  it("secrets found: a warning mark and the kinds in the tooltip", () => {
+    const v = describeEntry(file(".env", 40), undefined, { secrets: ["aws-access-key", "aws-access-key"] });
+    assert.equal(v.description, "40 ⚠");
+    assert.match(v.tooltip, /2 secrets found \(aws-access-key\): masked when packed/);
+  });
+});
