@@ -26,7 +26,7 @@ const T = Number(process.env.E2E_TIMEOUT_MS || 120000);
 const SEL_DIR = process.env.SP_SELECT_DIR || 'src';
 const SEL_FILE = process.env.SP_SELECT_FILE || 'README.md';
 const EDIT_FILE = process.env.SP_EDIT_FILE || 'src/util.py';
-const TOTAL_BUDGET_MS = 8 * 60 * 1000;
+const TOTAL_BUDGET_MS = 9 * 60 * 1000;
 
 const results = [];
 let failed = 0;
@@ -114,6 +114,16 @@ function parseCompact(s) {
   if (!m) return NaN;
   return Math.round(Number(m[1].replace(/,/g, '')) * { '': 1, k: 1e3, M: 1e6, B: 1e9 }[m[2]]);
 }
+// the extension's formatCompact (src/format.ts): 950, 1.2k, 48k, 1M
+function formatCompact(value) {
+  const n = Math.round(Math.abs(value));
+  if (n < 1000) return String(n);
+  const units = ['', 'k', 'M', 'B'];
+  let unit = 1, scale = 1000, tenths = Math.round(n / (scale / 10));
+  while (tenths >= 10000 && unit < units.length - 1) { unit++; scale *= 1000; tenths = Math.round(n / (scale / 10)); }
+  const whole = Math.floor(tenths / 10), fraction = tenths % 10;
+  return `${whole}${fraction === 0 ? '' : '.' + fraction}${units[unit]}`;
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -144,6 +154,7 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const shot = (name, need) => (need && facts[need] === undefined) ? Promise.resolve() : page.screenshot({ path: path.join(SHOT_DIR, name), animations: 'disabled' }).catch(() => {});
 
   const url = `${URL_BASE}/?folder=${encodeURIComponent(WS)}`;
+  facts.timing = {};
   const tNav = Date.now();
   await step('workbench loads', async () => {
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: T });
@@ -190,6 +201,7 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       const d1 = await desc(row(SEL_DIR)), d2 = await desc(row(SEL_FILE));
       if (/\d/.test(d1) && /\d/.test(d2)) {
         facts.tree = { [SEL_DIR]: d1, [SEL_FILE]: d2 };
+        facts.timing.firstCountsMs = Date.now() - tNav;
         break;
       }
       // a single workspace-folder root row: open it once
@@ -234,42 +246,52 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       const shown = new Set(got.map(([n]) => n.trim()));
       for (const [name, d] of got) {
         if (want[name.trim()] === undefined) bad.push(`${name}: row shown, CLI has no such file`);
-        else if (d !== String(want[name.trim()])) bad.push(`${name}: "${d}" vs CLI ${want[name.trim()]}`);
+        else if (d !== formatCompact(want[name.trim()])) bad.push(`${name}: "${d}" vs CLI ${want[name.trim()]}`);
       }
       for (const name of Object.keys(want)) if (!shown.has(name)) bad.push(`${name}: no row`);
-      if (!bad.length) { facts.treeExact = true; return `${got.length} rows exact: ${got.map(([n, d]) => `${n.trim()} ${d}`).join(', ')}`; }
+      if (!bad.length) { facts.treeExact = true; facts.timing.allExactMs = Date.now() - tNav; return `${got.length} rows exact: ${got.map(([n, d]) => `${n.trim()} ${d}`).join(', ')}`; }
       if (Date.now() > deadline) throw new Error(bad.join('; '));
       await sleep(500);
     }
   }, ['tree']);
   await shot('01b-tree-exact.png', 'treeExact');
 
-  // ---------------------------------------------------------------- status bar (selected / all)
+  // ---------------------------------------------------------------- status bar (prompt / budget)
+  // The item's text is compact ("~3.7k / 200k"); its accessible label carries the exact figures
+  // ("SourcePacker: prompt 3,677 tokens of 200,000"), "~" while estimates remain.
   const status = page.locator('.statusbar .statusbar-item').filter({ hasText: /\d.*\/.*\d/ });
-  const statusText = async () => ((await status.first().innerText({ timeout: 2000 }).catch(() => '')) || '').replace(/\s+/g, ' ').trim();
-  // parse "… 229 / ~1.2k …" -> {sel, all, exact}
-  const parseStatus = (s) => {
-    const mm = /(~?[\d.,]+[kMB]?)\s*\/\s*(~?[\d.,]+[kMB]?)/.exec(s);
-    return mm ? { text: s, sel: mm[1], all: mm[2], exact: !s.includes('~') } : null;
-  };
-  // wait until the status bar shows a selection satisfying pred, exact, and steady for 1.5 s
-  const waitStatus = async (pred, what) => {
+  const statusInfo = async () => page.evaluate(() => {
+    for (const el of document.querySelectorAll('.statusbar .statusbar-item')) {
+      const labelled = [el, ...el.querySelectorAll('[aria-label]')].find((e) => /SourcePacker: prompt/.test(e.getAttribute('aria-label') || ''));
+      if (!labelled) continue;
+      const label = labelled.getAttribute('aria-label');
+      const mm = /prompt (~?)([\d,]+) tokens(?: of ([\d,]+))?/.exec(label);
+      if (!mm) continue;
+      return {
+        text: el.innerText.replace(/\s+/g, ' ').trim(), label, exact: mm[1] !== '~',
+        used: Number(mm[2].replace(/,/g, '')), budget: mm[3] ? Number(mm[3].replace(/,/g, '')) : undefined,
+        className: el.className, background: getComputedStyle(el).backgroundColor,
+      };
+    }
+    return null;
+  });
+  // wait until the status bar shows an exact figure satisfying pred, steady for 1.5 s
+  const waitStatus = async (pred, what, { exact = true, steadyMs = 1500 } = {}) => {
     const deadline = Date.now() + T;
-    let last = '', since = Date.now();
+    let last = '', since = Date.now(), p = null;
     for (;;) {
-      const s = await statusText();
-      if (s !== last) { last = s; since = Date.now(); }
-      const p = parseStatus(s);
-      if (p && p.exact && pred(p) && Date.now() - since >= 1500) return p;
-      if (Date.now() > deadline) throw new Error(`status bar never showed ${what}; last text "${s}"`);
+      p = await statusInfo().catch(() => null);
+      const key = p ? p.label + p.className : '';
+      if (key !== last) { last = key; since = Date.now(); }
+      if (p && (!exact || p.exact) && pred(p) && Date.now() - since >= steadyMs) return p;
+      if (Date.now() > deadline) throw new Error(`status bar never showed ${what}; last "${p ? p.text + '" (' + p.label + ')' : 'no SourcePacker prompt item"'}`);
       await sleep(250);
     }
   };
-  await step('status bar shows "selected / workspace" tokens', async () => {
-    const wantAll = facts.cliAll && facts.cliAll.tokens;
-    const p = await waitStatus((q) => wantAll === undefined || parseCompact(q.all) === wantAll, `an exact "0 / ${wantAll}"`);
+  await step('status bar shows the prompt against the budget ("N / 200k", exact)', async () => {
+    const p = await waitStatus((q) => q.budget !== undefined && /\/\s*200k/.test(q.text), 'an exact "N / 200k"');
     facts.status0 = p;
-    return `"${p.text}"`;
+    return `"${p.text}" (${p.label})`;
   }, ['tree']);
 
   // ---------------------------------------------------------------- tick a folder and a file
@@ -288,8 +310,8 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
         await sleep(200);
       }
       if (prev) {
-        const was = prev.sel;
-        prev = await waitStatus((q) => q.sel !== was, `a new selected total after ticking "${label}" (was "${prev.text}")`);
+        const was = prev.used;
+        prev = await waitStatus((q) => q.used !== was, `a new prompt figure after ticking "${label}" (was "${prev.text}")`);
         seen.push(`"${prev.text}"`);
       }
     }
@@ -308,11 +330,10 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     return `${cli.fileCount} files, ${cli.tokens} tokens: ${Object.keys(cli.files || {}).join(', ')}`;
   });
 
-  await step('status bar selected total = sum of the files\' exact counts (CLI)', async () => {
-    const want = Object.values(cli.files).reduce((a, b) => a + b, 0);
-    const p = await waitStatus((q) => parseCompact(q.sel) === want, `selected = ${want}`);
+  await step('status bar = the tokens of the CLI\'s pack of the selection (what Copy will cost)', async () => {
+    const p = await waitStatus((q) => q.used === cli.tokens, `prompt = ${cli.tokens}`);
     facts.status1 = p;
-    return `"${p.text}" (sum of CLI file counts ${want})`;
+    return `"${p.text}" (${p.label}; CLI pack ${cli.tokens} tokens)`;
   }, ['ticked', 'cli']);
   await shot('02-selected-statusbar.png', 'ticked');
   if (facts.ticked) await status.first().screenshot({ path: path.join(SHOT_DIR, '02b-statusbar-item.png') }).catch(() => {});
@@ -365,6 +386,7 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     if (n !== cli.tokens) errs.push(`copied text counts ${n} tokens, CLI says ${cli.tokens}`);
     if (copied.tokens !== n) errs.push(`notification says ${copied.tokens} tokens, text counts ${n}`);
     if (copied.files !== cli.fileCount) errs.push(`notification says ${copied.files} files, CLI ${cli.fileCount}`);
+    if (facts.status1 && facts.status1.used !== n) errs.push(`status bar said ${facts.status1.used}, the clipboard counts ${n}`);
     if (errs.length) throw new Error(errs.join('; ') + (copied.text !== cli.text ? '; ' + firstDiff(copied.text, cli.text) : ''));
     return `${n} tokens, ${copied.files} files${copied.text === cli.text ? ', text identical to the CLI\'s' : ' (text differs from the CLI\'s: ' + firstDiff(copied.text, cli.text) + ')'}`;
   }, ['clipboard', 'cli']);
@@ -402,18 +424,21 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const lines = Array.from({ length: 12 }, (_, i) => `# appended by the e2e test, line ${i + 1}: the quick brown fox jumps over the lazy dog`);
     fs.appendFileSync(path.join(WS, EDIT_FILE), lines.join('\n') + '\n');
     const t0 = Date.now();
-    const p = await waitStatus((q) => q.sel !== before.sel && q.all !== before.all, `a new total after the edit (was "${before.text}")`);
+    // the first change of the figure (estimate or exact) is what a person sees move
+    const moved = await waitStatus((q) => q.used !== before.used, 'a move after the edit', { exact: false, steadyMs: 0 });
+    facts.timing.editToStatusMs = Date.now() - t0;
+    const p = await waitStatus((q) => q.used !== before.used, `a new exact figure after the edit (was "${before.text}")`);
+    facts.timing.editToExactStatusMs = Date.now() - t0 - 1500;
     facts.status2 = p;
     facts.edited = true;
-    return `"${before.text}" -> "${p.text}" in ${((Date.now() - t0) / 1000).toFixed(1)}s`;
+    return `"${before.text}" -> "${moved.text}" in ${(facts.timing.editToStatusMs / 1000).toFixed(1)}s, exact "${p.text}"`;
   }, ['ticked']);
   await shot('04-after-edit.png', 'edited');
 
-  await step('status bar selected total after the edit = CLI sum', async () => {
+  await step('status bar after the edit = the CLI\'s pack after the edit', async () => {
     cli = cliPack([SEL_DIR, SEL_FILE]);
-    const want = Object.values(cli.files).reduce((a, b) => a + b, 0);
-    const p = await waitStatus((q) => parseCompact(q.sel) === want, `selected = ${want}`);
-    return `"${p.text}" (CLI sum ${want})`;
+    const p = await waitStatus((q) => q.used === cli.tokens, `prompt = ${cli.tokens}`);
+    return `"${p.text}" (CLI ${cli.tokens})`;
   }, ['edited']);
   await step(`copy after the edit (with ${m.copyKey}) = CLI pack after the edit`, async () => {
     const again = await copyOnce('2', true);
@@ -427,6 +452,137 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   }, ['edited', 'clipboard']);
   await shot('05-copy-after-edit.png', 'edited');
 
+  // ---------------------------------------------------------------- find and trim, at scale
+  const topRows = () => pane.locator('.monaco-list-row[aria-level="1"]').evaluateAll((els) => els.map((e) => [
+    ((e.querySelector('.label-name') || {}).textContent || '').trim(), ((e.querySelector('.label-description') || {}).textContent || '').trim()]));
+  const quickInput = async (text) => {
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 30000 });
+    await input.fill(text);
+    await sleep(400);
+    await page.keyboard.press('Enter');
+  };
+  const tokensOf = (d) => parseCompact(d.split('·')[0].replace(/[◐⚠]|new/g, '').trim());
+
+  await step('Sort by Tokens: heaviest rows first; a heavy row shows its share of the selection', async () => {
+    await runCommand('SourcePacker: Sort by Tokens');
+    const deadline = Date.now() + 30000;
+    let rows = [];
+    for (;;) {
+      rows = await topRows();
+      const t = rows.map(([, d]) => tokensOf(d));
+      if (t.length > 2 && t.every((x, i) => i === 0 || !(x > t[i - 1]))) break;
+      if (Date.now() > deadline) throw new Error(`not sorted by tokens: ${rows.map(([n, d]) => `${n} ${d}`).join(', ')}`);
+      await sleep(300);
+    }
+    // open src: its heavy file leads, with "· NN%" of the selection
+    const src = row(SEL_DIR);
+    if ((await src.getAttribute('aria-expanded')) === 'false') await src.locator('.label-name').first().click();
+    const heavy = row('tables.py');
+    await heavy.waitFor({ timeout: 30000 });
+    let d = '';
+    for (let i = 0; i < 40 && !/·\s*\d+%/.test(d); i++) { d = await desc(heavy); await sleep(250); }
+    if (!/·\s*\d+%/.test(d)) throw new Error(`src/tables.py shows "${d}", no share`);
+    await page.mouse.move(900, 700);
+    facts.sorted = true;
+    return `top level: ${rows.map(([n, dd]) => `${n} ${dd}`).join(', ')}; src/tables.py "${d}"`;
+  }, ['tree']);
+  await shot('06-sort-by-tokens.png', 'sorted');
+
+  await step('Filter "mod0000": only the matching files and their folders, marked filtered; cleared again', async () => {
+    await runCommand('SourcePacker: Filter Files…');
+    await quickInput('mod0000');
+    const deadline = Date.now() + 60000;
+    let labels = [];
+    for (;;) {
+      labels = (await pane.locator('.monaco-list-row .label-name').allTextContents()).map((x) => x.trim());
+      const files = labels.filter((l) => l.endsWith('.py'));
+      if (files.length >= 10 && labels.every((l) => l === 'gen' || l === 'pkg000' || l.startsWith('mod0000'))) break;
+      if (Date.now() > deadline) throw new Error(`rows while filtered: ${labels.join(', ')}`);
+      await sleep(300);
+    }
+    const text = (await page.locator('.part.sidebar').innerText()).replace(/\s+/g, ' ');
+    if (!/filter "mod0000"|Filtered/i.test(text)) throw new Error(`no "filtered" indication in the sidebar: ${text.slice(0, 200)}`);
+    await page.mouse.move(900, 700);
+    await shot('07-filter.png');
+    await runCommand('SourcePacker: Clear Filter');
+    await row(SEL_FILE).waitFor({ timeout: 30000 });
+    facts.filtered = labels;
+    return `${labels.length} rows: ${labels.slice(0, 14).join(', ')}; cleared`;
+  }, ['tree']);
+
+  const pickBudget = async (value) => {
+    await runCommand('SourcePacker: Choose Model / Budget…');
+    if (typeof value === 'number') {
+      await quickInput('Custom budget');
+      await quickInput(String(value));
+    } else {
+      await quickInput(value);
+    }
+  };
+  const kindOf = (p) => (/error-kind/.test(p.className) ? 'error' : /warning-kind/.test(p.className) ? 'warning' : 'ok');
+  await step('budget gauge: past 100 % (error colour), past 80 % (warning), back under', async () => {
+    const base = await waitStatus(() => true, 'a figure');
+    const seen = [];
+    const over = Math.floor(base.used / 2);
+    await pickBudget(over);
+    let p = await waitStatus((q) => q.budget === over && kindOf(q) === 'error', `${base.used} / ${over} in the error colour`);
+    seen.push(`"${p.text}" ${kindOf(p)} ${p.background}`);
+    await shot('08-over-budget.png');
+    await status.first().screenshot({ path: path.join(SHOT_DIR, '08b-statusbar-over-budget.png') }).catch(() => {});
+    const near = Math.ceil(base.used / 0.9);
+    await pickBudget(near);
+    p = await waitStatus((q) => q.budget === near && kindOf(q) === 'warning', `${base.used} / ${near} in the warning colour`);
+    seen.push(`"${p.text}" ${kindOf(p)} ${p.background}`);
+    await status.first().screenshot({ path: path.join(SHOT_DIR, '08c-statusbar-warning.png') }).catch(() => {});
+    await pickBudget('claude-sonnet-4.5');
+    p = await waitStatus((q) => q.budget === 200000 && kindOf(q) === 'ok', 'back to N / 200k, no colour');
+    seen.push(`"${p.text}" ${kindOf(p)}`);
+    await shot('08d-back-under-budget.png');
+    facts.gauge = seen;
+    return seen.join(' -> ');
+  }, ['ticked']);
+
+  await step('instructions (Edit Instructions, typed and saved) are counted: status bar = CLI pack with them', async () => {
+    const before = await waitStatus(() => true, 'a figure');
+    await runCommand('SourcePacker: Edit Instructions');
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    await page.locator('.tab', { hasText: 'instructions.md' }).first().waitFor({ timeout: 30000 });
+    await editor.click();
+    await page.keyboard.type('Review the changes below for bugs and missing tests. Answer with a list of findings, most serious first.\n');
+    await page.keyboard.press('Control+S');
+    const saved = path.join(WS, '.sourcepacker', 'instructions.md');
+    const deadline = Date.now() + 30000;
+    while (!(fs.existsSync(saved) && fs.readFileSync(saved, 'utf8').includes('most serious first'))) {
+      if (Date.now() > deadline) throw new Error('instructions.md not saved');
+      await sleep(200);
+    }
+    cli = cliPack([SEL_DIR, SEL_FILE]);
+    const p = await waitStatus((q) => q.used === cli.tokens, `prompt = CLI ${cli.tokens} with the instructions`);
+    if (!(p.used > before.used)) throw new Error(`the figure did not grow: ${before.used} -> ${p.used}`);
+    await page.mouse.move(900, 700);
+    facts.instructions = { before: before.used, after: p.used };
+    return `"${before.text}" -> "${p.text}" (CLI ${cli.tokens})`;
+  }, ['ticked']);
+  await shot('09-instructions.png', 'instructions');
+
+  await step('copy with the instructions: the clipboard\'s tiktoken count = the status bar\'s figure = CLI; a secret masked', async () => {
+    const p = await waitStatus(() => true, 'a figure');
+    const again = await copyOnce('3');
+    const n = countTokens(again.text);
+    const errs = [];
+    if (n !== p.used) errs.push(`clipboard counts ${n}, status bar said ${p.used}`);
+    if (n !== cli.tokens) errs.push(`clipboard counts ${n}, CLI ${cli.tokens}`);
+    if (!again.text.includes('most serious first')) errs.push('the instructions are not in the copied text');
+    if (!/1 secret masked/.test(again.message)) errs.push(`toast "${again.message}" does not say 1 secret masked`);
+    if (!again.text.includes('[REDACTED')) errs.push('no [REDACTED …] in the copied text');
+    if (errs.length) throw new Error(errs.join('; '));
+    facts.copyEqualsStatus = { status: p.used, clipboard: n, toast: again.message };
+    return `"${again.message}"; clipboard ${n} tokens = status bar ${p.used}`;
+  }, ['instructions', 'clipboard']);
+  await shot('10-copy-equals-status.png', 'copyEqualsStatus');
+
+  console.log(`timing: ${JSON.stringify(facts.timing)}`);
   fs.writeFileSync(path.join(SHOT_DIR, 'report.json'), JSON.stringify({ url, results, facts, consoleErrors }, null, 2));
   if (consoleErrors.length) console.log(`(${consoleErrors.length} browser console errors, see report.json)`);
   clearTimeout(watchdog);

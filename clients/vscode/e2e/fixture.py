@@ -1,9 +1,9 @@
-"""Write the e2e fixture workspace: a few folders, ~20 small text files, a .gitignore, a binary.
+"""Write the e2e fixture workspace: a few folders, ~20 small text files, a .gitignore, a binary,
+one heavy file and one with a planted secret, and a generated folder `gen/` of many small files.
 
-usage: python3 fixture.py DIR   (DIR is created; prints the files written)
-Deterministic content, so token counts are stable from run to run. Kept small on purpose: the
-selection used by the scenario stays under 1000 tokens, so the compact counts the UI shows
-("950", not "1.2k") are exact and can be compared with the CLI's numbers.
+usage: python3 fixture.py DIR [N]   (DIR is created; N generated files, default 10000; prints a
+summary). Deterministic content, so token counts are stable from run to run. The exact figures
+the scenario compares with the CLI's are read from the status bar item's accessible label.
 """
 
 from __future__ import annotations
@@ -51,14 +51,38 @@ FILES: dict[str, str] = {
     "web/main.js": "document.querySelector('p').textContent = 'Hello, world!';\n",
     "notes.txt": "Remember: the e2e test appends lines to src/util.py.\n",
     "build/out.txt": "ignored build output\n",
+    # a planted secret: masked in the pack ([REDACTED github-pat]) by the daemon and the CLI alike
+    "src/deploy.py": 'GITHUB_TOKEN = "ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"\n',
+    # the heavy file of the selection (~2.4k tokens): first when sorted by tokens, its share shown
+    "src/tables.py": "RATES = {\n"
+    + "".join(f"    'r{i:04d}': ({i * 37 % 1000}, {i * 91 % 997}, '{i:x}'),\n" for i in range(220))
+    + "}\n",
 }
 
 # NUL bytes in the first block: binary, skipped by the daemon and the CLI alike.
 BINARY = {"web/logo.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4}
 
 
+def generated(count: int) -> dict[str, str]:
+    """`gen/pkgNN/modNNNN.py`, 100 files a folder: the workspace at scale (10,000 by default)."""
+    out = {}
+    for i in range(count):
+        out[f"gen/pkg{i // 100:03d}/mod{i:05d}.py"] = (
+            f'"""Generated module {i}."""\n\n\ndef f{i}(x: int) -> int:\n'
+            f"    return x * {i % 97} + {i // 7}\n\n\nVALUES = {[i % 13, i % 17, i % 19]}\n"
+        )
+    return out
+
+
 def main() -> None:
     root = Path(sys.argv[1])
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
+    gen = generated(count)
+    for rel, text in gen.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8", newline="\n")
+    print(f"gen/: {len(gen)} files")
     for rel, text in FILES.items():
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)

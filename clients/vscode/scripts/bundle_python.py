@@ -27,11 +27,13 @@ import tempfile
 from importlib.metadata import Distribution, distributions
 from pathlib import Path
 
-#: VS Code target → pip platform tag. The floors are VS Code's own: glibc 2.28 (VS Code 1.86+)
-#: and macOS 11 (VS Code 1.97+); pip also accepts every older tag of the same family.
+#: VS Code target → pip platform tags. The floors are VS Code's own: glibc 2.28 (VS Code 1.86+)
+#: and macOS 11 (VS Code 1.97+). The older manylinux tags are named too: given one
+#: ``--platform``, pip 23.2 took a ``manylinux_2_17``-only wheel (ahocorasick-rs 1.0.3)
+#: for no match at all.
 PLATFORMS = {
-    "linux-x64": "manylinux_2_28_x86_64",
-    "linux-arm64": "manylinux_2_28_aarch64",
+    "linux-x64": "manylinux_2_28_x86_64,manylinux_2_17_x86_64,manylinux2014_x86_64",
+    "linux-arm64": "manylinux_2_28_aarch64,manylinux_2_17_aarch64,manylinux2014_aarch64",
     "darwin-x64": "macosx_11_0_x86_64",
     "darwin-arm64": "macosx_11_0_arm64",
     "win32-x64": "win_amd64",
@@ -76,7 +78,8 @@ def install(wheel: Path, platform: str, python: str, target: Path) -> None:
     run(
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
         "--no-compile", "--only-binary=:all:", "--target", str(target),
-        "--platform", platform, "--python-version", python, "--implementation", "cp",
+        *(arg for tag in platform.split(",") for arg in ("--platform", tag)),
+        "--python-version", python, "--implementation", "cp",
         str(wheel),
     )  # fmt: skip
     shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts: the launcher runs -m

@@ -8,6 +8,7 @@
 import * as vscode from "vscode";
 import { budgetLevel, budgetTooltip, formatBudget, promptFigure } from "./budget";
 import { Commands, STATUS_PRIORITY, Views } from "./constants";
+import { formatExact } from "./format";
 import type { PromptController } from "./promptController";
 import type { ServerManager, ServerState } from "./server";
 import type { Settings } from "./settings";
@@ -62,8 +63,16 @@ export function registerStatus(
       );
       item.command = Commands.pickModel;
     }
-    const plain = item.text.replace(/\$\([^)]*\)\s*/g, "");
-    item.accessibilityInformation = { label: `SourcePacker: prompt ${plain} tokens` };
+    // the exact figures for screen readers (and the e2e test): "prompt 3,677 tokens of 200,000"
+    const figure = promptFigure(totals.entries());
+    const budget = prompt.budget;
+    item.accessibilityInformation = {
+      label:
+        state === "running" && totals.entries().length > 0
+          ? `SourcePacker: prompt ${figure.estimated ? "~" : ""}${formatExact(figure.tokens)} tokens` +
+            (budget === undefined ? "" : ` of ${formatExact(budget)}`)
+          : item.text.replace(/\$\([^)]*\)\s*/g, ""),
+    };
   };
 
   render();
