@@ -353,7 +353,8 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const msg = (await toast.locator('.notification-list-item-message').first().innerText().catch(() => toast.innerText())).trim();
     const mm = /Copied (\d+) files? · (~?[\d.,]+[kMB]?) tokens/.exec(msg);
     if (!mm) throw new Error(`unexpected notification text "${msg}"`);
-    const got = { message: msg, files: Number(mm[1]), tokens: parseCompact(mm[2]) };
+    // the toast is compact ("3.7k"): compared as the extension would format the exact count
+    const got = { message: msg, files: Number(mm[1]), tokens: parseCompact(mm[2]), tokensText: mm[2] };
     // the extension host writes the clipboard shortly before the toast: poll a little
     let text = '';
     for (let i = 0; i < 20; i++) {
@@ -384,7 +385,7 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     facts.copiedTokens = n;
     const errs = [];
     if (n !== cli.tokens) errs.push(`copied text counts ${n} tokens, CLI says ${cli.tokens}`);
-    if (copied.tokens !== n) errs.push(`notification says ${copied.tokens} tokens, text counts ${n}`);
+    if (copied.tokensText !== formatCompact(n)) errs.push(`notification says ${copied.tokensText} tokens, text counts ${n} (${formatCompact(n)})`);
     if (copied.files !== cli.fileCount) errs.push(`notification says ${copied.files} files, CLI ${cli.fileCount}`);
     if (facts.status1 && facts.status1.used !== n) errs.push(`status bar said ${facts.status1.used}, the clipboard counts ${n}`);
     if (errs.length) throw new Error(errs.join('; ') + (copied.text !== cli.text ? '; ' + firstDiff(copied.text, cli.text) : ''));
@@ -445,7 +446,7 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const n = countTokens(again.text);
     const errs = [];
     if (n !== cli.tokens) errs.push(`copied text counts ${n} tokens, CLI says ${cli.tokens}`);
-    if (again.tokens !== n) errs.push(`notification says ${again.tokens}, text counts ${n}`);
+    if (again.tokensText !== formatCompact(n)) errs.push(`notification says ${again.tokensText}, text counts ${n} (${formatCompact(n)})`);
     if (!again.text.includes('appended by the e2e test, line 12')) errs.push('the copied text lacks the appended lines');
     if (errs.length) throw new Error(errs.join('; '));
     return `"${again.message}", ${n} tokens`;
@@ -477,7 +478,7 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     }
     // open src: its heavy file leads, with "· NN%" of the selection
     const src = row(SEL_DIR);
-    if ((await src.getAttribute('aria-expanded')) === 'false') await src.locator('.label-name').first().click();
+    if ((await src.getAttribute('aria-expanded')) === 'false') await src.locator('.monaco-tl-twistie').first().click();
     const heavy = row('tables.py');
     await heavy.waitFor({ timeout: 30000 });
     let d = '';
@@ -560,11 +561,13 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     cli = cliPack([SEL_DIR, SEL_FILE]);
     const p = await waitStatus((q) => q.used === cli.tokens, `prompt = CLI ${cli.tokens} with the instructions`);
     if (!(p.used > before.used)) throw new Error(`the figure did not grow: ${before.used} -> ${p.used}`);
-    await page.mouse.move(900, 700);
+    await status.first().hover();   // the tooltip's breakdown: files, wrappers + instructions, ...
+    await page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /instructions/ }).first().waitFor({ timeout: 10000 }).catch(() => {});
     facts.instructions = { before: before.used, after: p.used };
     return `"${before.text}" -> "${p.text}" (CLI ${cli.tokens})`;
   }, ['ticked']);
   await shot('09-instructions.png', 'instructions');
+  await page.mouse.move(900, 700);
 
   await step('copy with the instructions: the clipboard\'s tiktoken count = the status bar\'s figure = CLI; a secret masked', async () => {
     const p = await waitStatus(() => true, 'a figure');

@@ -79,7 +79,10 @@ export function formatBudget(used: number, budget: number | undefined, estimated
   return budget === undefined || budget <= 0 ? head : `${head} / ${formatCompact(budget)}`;
 }
 
-/** "43.6%" of the budget: one decimal under 10 %, whole percent above, "<0.1%" for tiny shares. */
+/**
+ * "4.4%", "43%": one decimal under 10 %, whole percent (rounded down: never "100%" for less than
+ * all) above, "<0.1%" for tiny shares.
+ */
 export function formatShare(part: number, whole: number): string {
   if (whole <= 0) {
     return "";
@@ -88,7 +91,7 @@ export function formatShare(part: number, whole: number): string {
   if (pct > 0 && pct < 0.1) {
     return "<0.1%";
   }
-  return pct < 10 ? `${Math.round(pct * 10) / 10}%` : `${Math.round(pct)}%`;
+  return pct < 10 ? `${Math.round(pct * 10) / 10}%` : `${Math.floor(pct)}%`;
 }
 
 /** A row is "heavy" when it holds at least this share of the selection: the row shows the share. */

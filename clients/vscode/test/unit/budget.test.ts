@@ -57,6 +57,7 @@ describe("shares", () => {
     assert.equal(formatShare(1, 200_000), "<0.1%");
     assert.equal(formatShare(0, 200_000), "0%");
     assert.equal(formatShare(5, 0), "");
+    assert.equal(formatShare(3_900, 3_917), "99%");
   });
   it("shareSuffix only for rows with >= 5 % of the selection", () => {
     assert.equal(shareSuffix(12_400, 88_000), "14%");
@@ -102,7 +103,7 @@ describe("tooltip and toast", () => {
     );
     for (const part of [
       "Prompt: ~87,200 tokens",
-      "Budget: 200,000 (claude-sonnet-4.5), 44% used",
+      "Budget: 200,000 (claude-sonnet-4.5), 43% used",
       "Files: 80,000 tokens in 6 files",
       "Wrappers, instructions, directory tree: ~7,200 tokens",
       "Workspace total: 480,000 tokens",
