@@ -259,8 +259,7 @@ def table_text(table: dict[str, object]) -> str:
 def _run_serve(args: argparse.Namespace) -> int:
     from .server import serve
 
-    serve()
-    return 0
+    return serve()
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from pygls.uris import to_fs_path
 
 from . import __version__
 from . import protocol as p
+from .daemon.stdio import start_stdio
 from .listing import list_dir
 from .logs import install_logging
 from .packing import pack_selection
@@ -374,10 +375,11 @@ def stats(ls: SourcePackerServer, params: p.StatsParams) -> p.Stats:
 from . import handlers_profiles  # noqa: E402,F401  (registers the profile requests)
 
 
-def serve() -> None:
-    """Run on stdio until the client says ``exit``."""
+def serve() -> int:
+    """Run on stdio until ``exit``; the exit status (1: ``exit`` came before ``shutdown``)."""
     install_logging(SERVER)
     # stdout carries JSON-RPC only: anything else printing to it would corrupt the stream.
     stdout = sys.stdout.buffer
     sys.stdout = sys.stderr
-    SERVER.start_io(stdin=sys.stdin.buffer, stdout=stdout)
+    # Our reader, not pygls's start_io: that one goes deaf after one malformed frame.
+    return start_stdio(SERVER, stdin=sys.stdin.buffer, stdout=stdout)

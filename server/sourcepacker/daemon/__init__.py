@@ -1,0 +1,1 @@
+"""The daemon's edge: pygls wiring, the stdio transport, sessions and the wire protocol."""
