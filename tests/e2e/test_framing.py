@@ -173,3 +173,19 @@ def test_exit_without_shutdown_is_status_1(start: Any) -> None:
     assert daemon.response(1) is not None
     daemon.send(frame(b'{"jsonrpc": "2.0", "method": "exit"}'))
     assert daemon.proc.wait(PATIENCE) == 1
+
+
+def test_params_of_a_wrong_type_are_refused_naming_the_field(start: Any) -> None:
+    # Before: ``dir: 12345`` became "12345" and the answer was an empty list.
+    daemon = start()
+    daemon.send(frame(INIT))
+    assert daemon.response(1) is not None
+    daemon.send(frame(request(2, "sourcepacker/listFiles", {"rootUri": "file:///w", "dir": 12345})))
+    answer = daemon.response(2)
+    assert answer is not None and answer["error"] == {
+        "code": -32602,
+        "message": "invalid params for sourcepacker/listFiles: dir: expected a string, got 12345",
+    }
+    daemon.send(frame(request(3, "sourcepacker/stats")))  # params omitted: allowed
+    assert daemon.answers_or_exited(3)
+    assert daemon.close() == 0
