@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pygls.lsp.server import LanguageServer
 
-from sourcepacker import protocol as p
+from sourcepacker.daemon import protocol as p
 
 
 class Capture:
