@@ -22,8 +22,8 @@ def frame(data: bytes, header: str = "Content-Length: {n}\r\n\r\n") -> bytes:
     return header.format(n=len(data)).encode() + data
 
 
-def request(n: int, method: str, params: dict[str, Any] | None = None) -> bytes:
-    msg = {"jsonrpc": "2.0", "id": n, "method": method, "params": params or {}}
+def request(n: int, method: str, params: Any = None) -> bytes:
+    msg = {"jsonrpc": "2.0", "id": n, "method": method, "params": {} if params is None else params}
     return json.dumps(msg).encode()
 
 
@@ -126,6 +126,10 @@ MALFORMED = {
     "only Content-Type": frame(INIT, "Content-Type: application/vscode-jsonrpc\r\n\r\n"),
     "not JSON": frame(b"{not json"),
     "empty body": frame(b""),
+    # framed and JSON, but not a request the daemon can read: it must keep serving
+    "a JSON array": frame(b"[1, 2]"),
+    "a method that is not a string": frame(b'{"jsonrpc": "2.0", "id": 5, "method": ["x"]}'),
+    "params not an object": frame(request(6, "sourcepacker/pack", [1])),
 }
 #: Not malformed at all, but what pygls 2.1 alone could not read.
 LENIENT = {

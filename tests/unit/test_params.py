@@ -102,3 +102,22 @@ def test_valid_params_unknown_fields_and_omitted_params(proto: Any) -> None:
     assert structure(proto, p.Methods.STATS, None) == p.StatsParams()
     got = structure(proto, p.Methods.LIST_FILES, ...)
     assert got == "invalid params for sourcepacker/listFiles: rootUri: required"
+
+
+def test_a_nested_method_key_of_any_type_is_left_alone(proto: Any) -> None:
+    # structure_message sees every JSON object (it is json's object_hook), not only messages.
+    assert proto.structure_message({"method": ["not", "hashable"]}) == {
+        "method": ["not", "hashable"]
+    }
+
+
+def test_a_method_that_is_not_a_string_is_an_invalid_request(proto: Any) -> None:
+    with pytest.raises(Exception, match="method is not a string"):
+        proto.structure_message({"jsonrpc": "2.0", "id": 4, "method": ["x"]})
+    assert proto.writer.sent[-1]["error"] == {"code": -32600, "message": "method is not a string"}
+
+
+def test_an_unknown_method_may_omit_its_params(proto: Any) -> None:
+    # pygls would fail to read it (-32603); read with params None it gets -32601 when handled.
+    message = proto.structure_message({"jsonrpc": "2.0", "id": 4, "method": "nope"})
+    assert message.method == "nope" and message.params is None

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 from lsprotocol.types import ResponseError
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.protocol import LanguageServerProtocol
 
 
@@ -242,14 +242,22 @@ class SourcePackerProtocol(LanguageServerProtocol):
 
         pygls logs such a request and drops it, leaving the client waiting forever.
         """
-        if data.get("method") in PARAMS and data.get("params") is None:
-            data = {**data, "params": {}}  # JSON-RPC lets a request omit its params
+        if "jsonrpc" not in data or "method" not in data:
+            return super().structure_message(data)  # a nested object, or a response
+        method = data["method"]
+        if not isinstance(method, str):
+            if "id" in data:
+                error = ResponseError(JsonRpcInvalidRequest.CODE, "method is not a string")
+                self._send_response(data["id"], error=error)
+            raise JsonRpcInvalidRequest(f"method is not a string: {method!r:.80}")
+        if data.get("params") is None:  # JSON-RPC lets a message omit its params
+            data = {**data, "params": {} if method in PARAMS else None}
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:
-            if "id" in data and "method" in data:
-                cause = exc.__cause__ or exc
-                message = f"invalid params for {data['method']}: {describe_error(cause)}"
+            if "id" in data:
+                what = "invalid params for" if exc.code == JsonRpcInvalidParams.CODE else "bad"
+                message = f"{what} {method}: {describe_error(exc.__cause__ or exc)}"
                 self._send_response(data["id"], error=ResponseError(exc.code, message))
             raise
 
