@@ -227,7 +227,10 @@ async def run_stdio(server: JsonRPCServer, stdin: BinaryIO) -> None:
                 data = os.read(fd, READ_CHUNK)
             except OSError:
                 data = b""
-            loop.call_soon_threadsafe(chunks.put_nowait, data)
+            try:
+                loop.call_soon_threadsafe(chunks.put_nowait, data)
+            except RuntimeError:  # the loop has closed (after ``exit``): nobody is listening
+                return
             if not data:
                 return
 
