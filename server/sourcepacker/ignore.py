@@ -5,8 +5,11 @@ own matcher (``dir.c`` and ``wildmatch.c``) instead of approximating it with ``f
 pattern is translated once into a regex fragment; all the patterns that apply inside one
 directory (its own ignore files, every ancestor's, ``.git/info/exclude``, the defaults and the
 user's excludes) are joined into one alternation, ordered by priority, so deciding about a path
-costs one ``re.fullmatch`` however many ignore files stand above it. Paths are matched as bytes
-(each byte one latin-1 character) because git's ``?`` and ``[...]`` match bytes, not characters.
+costs one ``re.fullmatch`` however many ignore files stand above it. Patterns are anchored where
+git anchors them, at the top of the work tree, which may lie above the root: the path matched is
+the root's own path from that top plus the entry's path (``DirRules.prefix``). Paths are matched
+as bytes (each byte one latin-1 character) because git's ``?`` and ``[...]`` match bytes, not
+characters.
 """
 
 from __future__ import annotations
@@ -390,7 +393,7 @@ class IgnoreRules:
         else:
             parent = self.dir_rules(rel_dir.rpartition("/")[0])
             base = parent.prefix + as_match_text(rel_dir + "/")
-            own = self._read_dir_files(self.root / rel_dir, base)
+            own = _read_folder(self.root / rel_dir, base)
             # No ignore file here (the common case): share the parent's compiled regexes.
             exclude = PatternList(parent.prefix, self._exclude)
             rules = (
@@ -404,18 +407,11 @@ class IgnoreRules:
         prefix = repo.prefix
         if repo.root_ignored:
             return DirRules((), parse_lines("*", prefix), prefix)
-        lists = [self._read_dir_files(self.root, prefix), *repo.lists]
+        lists = [_read_folder(self.root, prefix), *repo.lists]
         if self._use_defaults:
             lists.append(parse_lines("\n".join(self.DEFAULT_IGNORES), prefix))
         chain = tuple(p for p in lists if p.patterns)
         return DirRules(chain, PatternList(prefix, self._exclude), prefix)
-
-    @staticmethod
-    def _read_dir_files(folder: Path, base: str) -> PatternList:
-        """The ignore files of ``folder``; ``base`` is its path from the top + "/", match text."""
-        # Same directory: .sourcepackerignore comes last, so its lines win ties.
-        merged = [p for name in IGNORE_FILE_NAMES for p in _read(folder / name, base).patterns]
-        return PatternList(base, tuple(merged))
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,7 +442,7 @@ def _repo_rules(root: Path) -> _RepoRules:
         folder = "/".join(parts[:k])
         consulted.extend(tree.top / folder / name for name in IGNORE_FILE_NAMES)
         base = as_match_text(folder + "/") if folder else ""
-        above.insert(0, IgnoreRules._read_dir_files(tree.top / folder, base))
+        above.insert(0, _read_folder(tree.top / folder, base))
         # Is the next folder down (an ancestor of the root, or the root) ignored? Then git
         # never looks inside, and nothing below the root is listed.
         chain = tuple(p for p in (*above, *excludes) if p.patterns)
@@ -457,6 +453,13 @@ def _repo_rules(root: Path) -> _RepoRules:
     outside = tuple(p for p in consulted if not _is_within(os.path.realpath(p), real_root))
     lists = tuple(p for p in (*above, *excludes) if p.patterns)
     return _RepoRules(tree, as_match_text(rel + "/") if rel else "", lists, outside, ignored)
+
+
+def _read_folder(folder: Path, base: str) -> PatternList:
+    """The ignore files of ``folder``; ``base`` is its path from the top + "/", match text."""
+    # Same directory: .sourcepackerignore comes last, so its lines win ties.
+    merged = [p for name in IGNORE_FILE_NAMES for p in _read(folder / name, base).patterns]
+    return PatternList(base, tuple(merged))
 
 
 def _is_within(path: str, folder: str) -> bool:

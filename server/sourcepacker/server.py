@@ -20,6 +20,7 @@ from pygls.uris import to_fs_path
 
 from . import __version__
 from . import protocol as p
+from .ignore import is_rules_file
 from .listing import list_dir
 from .logs import install_logging
 from .packing import pack_selection
@@ -35,7 +36,6 @@ T = TypeVar("T")
 EVENT_DEBOUNCE_SECONDS = 0.03
 #: Beyond this many changed paths a whole-folder rescan is cheaper than targeted stats.
 MAX_TARGETED_PATHS = 2000
-IGNORE_FILES = (".gitignore", ".sourcepackerignore", "exclude")
 
 
 class SourcePackerServer(LanguageServer):
@@ -229,7 +229,7 @@ def on_watched_files(ls: SourcePackerServer, params: types.DidChangeWatchedFiles
             if rel is None or rel.startswith(".sourcepacker/") or rel == ".sourcepacker":
                 continue
             paths = ls.pending_events.setdefault(uri, set())
-            if rel.rsplit("/", 1)[-1] in IGNORE_FILES or rel == "":
+            if is_rules_file(rel) or rel == "":
                 s.engine.invalidate_rules()
                 ls.pending_events[uri] = None  # rules changed: every path may flip
             elif paths is not None:
