@@ -7,6 +7,9 @@ Builds a generated tree (``--files``, default 100k) at ``TMP/repo/sub``; a ``.gi
   same walk once ``.git`` is moved away (outside any work tree: no prefix, no rules above);
 - the first load of the root's rules (work tree discovery plus ``git config`` for
   ``core.excludesFile``);
+- CPU time of 100k ``fullmatch`` calls alone (no I/O, so the load matters less): the root's
+  rules with the prefix ``sub/`` against the same rules written at the root, and without the
+  six lines above;
 - ``git ls-files --cached --ignored --exclude-standard`` after ``git add -A`` of the whole
   tree: what honouring tracked-but-ignored files would cost per rules load (not done).
 
@@ -30,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from corpora import _generate
 
 from sourcepacker.engine import WALK_WORKERS
-from sourcepacker.ignore import IgnoreRules
+from sourcepacker.ignore import DirRules, IgnoreRules, parse_lines
 from sourcepacker.walk import walk
 
 #: Six typical lines that match nothing in the generated tree: both walks list the same files.
@@ -46,6 +49,33 @@ def timed(fn: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
+def match_cost(runs: int) -> dict[str, float]:
+    """Median CPU seconds of 100k file-name matches for three rule sets."""
+    defaults = "\n".join(IgnoreRules.DEFAULT_IGNORES)
+    own = "*.log\nbuild/\n"  # what corpora._generate writes at the root
+    variants = {
+        "top rules, prefix sub/": DirRules(
+            (parse_lines(own, "sub/"), parse_lines(TOP_IGNORE, ""), parse_lines(defaults, "sub/")),
+            prefix="sub/",
+        ),
+        "same rules at the root": DirRules(
+            (parse_lines(own + TOP_IGNORE.replace("sub/", ""), ""), parse_lines(defaults, ""))
+        ),
+        "no rules above the root": DirRules((parse_lines(own, ""), parse_lines(defaults, ""))),
+    }
+    rels = [f"pkg{i % 10:02d}/mod{i // 10 % 10:02d}/file{i % 100:03d}.py" for i in range(100_000)]
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(runs):
+        for name, rules in variants.items():
+            assert rules.file_re is not None
+            match, prefix = rules.file_re.fullmatch, rules.prefix
+            start = time.process_time()
+            for rel in rels:
+                match(prefix + rel)
+            cpu[name].append(time.process_time() - start)
+    return {name: statistics.median(times) for name, times in cpu.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=100_000)
@@ -55,6 +85,8 @@ def main() -> None:
     shape = (10, 10, dirs // 100) if dirs >= 100 else (dirs,)
     env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1"}
     print(f"load: {os.getloadavg()}  nproc: {os.cpu_count()}", flush=True)
+    for name, cpu in match_cost(args.runs).items():
+        print(f"100k matches, {name}: {cpu * 1000:.0f} ms CPU")
     with tempfile.TemporaryDirectory() as tmp:
         top, sub = Path(tmp) / "repo", Path(tmp) / "repo" / "sub"
         top.mkdir()
