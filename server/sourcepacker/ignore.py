@@ -24,6 +24,14 @@ from pathlib import Path
 from .gitrepo import WorkTree, excludes_file, find_work_tree
 
 IGNORE_FILE_NAMES = (".gitignore", ".sourcepackerignore")
+#: Read from the root's ``.git`` folder (not any file named ``exclude``).
+INFO_EXCLUDE = ".git/info/exclude"
+
+
+def is_rules_file(rel: str) -> bool:
+    """True when a change to ``rel`` (relative to the root) may change the ignore rules."""
+    return rel == INFO_EXCLUDE or rel.rsplit("/", 1)[-1] in IGNORE_FILE_NAMES
+
 
 # POSIX classes as git's wildmatch knows them (ASCII only, like its ctype table).
 _CLASSES = {
@@ -280,11 +288,6 @@ class DirRules:
             return False
         m = regex.fullmatch(self.prefix + (rel if rel.isascii() else as_match_text(rel)))
         return m is not None and m.lastindex is None
-
-
-def is_rules_file(rel: str) -> bool:
-    """Whether a change to ``rel`` (relative to the root) can change the ignore rules."""
-    return rel.rpartition("/")[2] in IGNORE_FILE_NAMES or rel == ".git/info/exclude"
 
 
 class IgnoreRules:
