@@ -305,12 +305,13 @@ def _syntax_aware(rel: str, text: str, *, compress: bool, comments: bool) -> str
     name, tree, errors = parsed
     edits: list[_Edit] = []
     python = name == "python"
+    javascript = _GRAMMARS[name].functions is _JS_FUNCTIONS
     marker = _GRAMMARS[name].marker
     preamble = _cgo_preamble_end(src) if name == "go" and comments else -1
     for _, match in QueryCursor(_query(name, compress, comments)).matches(tree.root_node):
         if "body" in match:
             fn, body = match["fn"][0], match["body"][0]
-            if errors and not errors.clean(body):
+            if (errors and not errors.clean(body)) or (javascript and _invoked_at_once(fn)):
                 continue
             edits.append(_python_body(src, fn, body) if python else _brace_body(body, marker))
         else:
@@ -358,6 +359,19 @@ def _parse(src: bytes, names: tuple[str, ...]) -> tuple[str, Tree, _Errors | Non
         if _GRAMMARS[name].tolerates_errors:
             tried.append((name, tree, _Errors(tree, name)))
     return min(tried, key=lambda t: t[2].size) if tried else None
+
+
+def _invoked_at_once(fn: Node) -> bool:
+    """``(function () { … })()`` and ``(() => { … })()``: a module wrapper (IIFE, UMD), whose
+    body is the whole module; its functions are compressed instead."""
+    node, parent = fn, fn.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        node, parent = parent, parent.parent
+    return (
+        parent is not None
+        and parent.type == "call_expression"
+        and parent.child_by_field_name("function") == node
+    )
 
 
 def _brace_body(body: Node, marker: bytes) -> _Edit:

@@ -469,3 +469,22 @@ def test_c_and_cpp_edit_what_lies_outside_error_nodes() -> None:
 def test_python_function_with_only_a_docstring_stays() -> None:
     src = 'def f():\n    """Doc."""\n    # c\n'
     assert apply_transforms("m.py", src, [C]) == src
+
+
+def test_javascript_module_wrappers_are_opened_not_dropped() -> None:
+    src = t("""
+        (function (root) {
+          function a(x) { return x; }
+          root.a = a;
+        })(this);
+        !function () { var b = function () { return 1; }; }();
+        (() => { class K { m() { return 2; } } })();
+        """)
+    assert apply_transforms("umd.js", src, [C]) == t("""
+        (function (root) {
+          function a(x) { … }
+          root.a = a;
+        })(this);
+        !function () { var b = function () { … }; }();
+        (() => { class K { m() { … } } })();
+        """)
