@@ -6,7 +6,9 @@
    - ``compress`` keeps what shows the shape of the code (imports, signatures, types, classes,
      structs, interfaces, enums, decorators, docstrings, top-level statements, comments outside
      bodies) and replaces each function or method body with a marker: ``...`` in Python (after
-     the docstring, if any), ``{ … }`` in the brace languages. Nested functions go with the body.
+     the docstring, if any), ``{ … }`` in the brace languages. Nested functions go with the body,
+     except in a JavaScript function invoked at once (an IIFE or UMD wrapper: the whole module),
+     whose own functions are compressed instead.
    - ``remove-comments`` deletes comment nodes; a line left blank by that goes too, and a
      trailing comment takes the spaces before it. Kept: Python docstrings (strings, not
      comments), doc comments (``/** */``, ``/*! */``, ``///``, ``//!``: the other languages'
@@ -18,7 +20,10 @@
    YAML and TOML, only where no heredoc, block scalar or multi-line string can hide a ``#`` line
    that is not a comment. Any other file, a file whose tree has an error (tree-sitter ERROR or
    MISSING node), and text that is not encodable as UTF-8, pass through unchanged: code is never
-   lost silently.
+   lost silently. C and C++ are the exception: the grammars do not expand macros, so 65 % of the
+   headers in /usr/include and 60 % of the C++ files sampled have an ERROR node somewhere
+   (``__BEGIN_DECLS``, ``TEST_CASE(…) {``); there, only bodies and comments with no error in
+   them and outside every ERROR node are edited, the rest stays as it is.
 2. ``remove-empty-lines``: drops every line holding only whitespace (``str.strip``). Lines are
    split on "\\n" only, so "\\r\\n" files keep their endings.
 3. ``line-numbers``: prefixes each line as emitted with its number, right-aligned to the width
