@@ -14,7 +14,8 @@
      comments), doc comments (``/** */``, ``/*! */``, ``///``, ``//!``: the other languages'
      docstrings, and TypeScript's ``/// <reference>`` directives), a shebang, a comment naming an
      ``SPDX-License-Identifier`` (one line that says the licence), Go's ``//go:``, ``// +build``,
-     ``//export``, ``//line`` directives and the cgo preamble before ``import "C"``.
+     ``//export``, ``//line`` directives, the cgo preamble before ``import "C"``, and Go's doc
+     comments (the top-level ones right above a declaration).
    Languages by extension: Python, JavaScript (and JSX), TypeScript, TSX, Go, Rust, Java, C, C++
    (``.h`` tries C, then C++). ``remove-comments`` also drops whole-line ``#`` comments in shell,
    YAML and TOML, only where no heredoc, block scalar or multi-line string can hide a ``#`` line
@@ -425,8 +426,33 @@ def _keep_comment(src: bytes, node: Node, language: str, cgo_preamble_end: int) 
     if b"SPDX-License-Identifier" in src[start:end]:
         return True
     if language == "go":
-        return head.startswith(_GO_DIRECTIVES) or end == cgo_preamble_end
+        return head.startswith(_GO_DIRECTIVES) or end == cgo_preamble_end or _go_doc(src, node)
     return False
+
+
+_GO_DECLARATIONS = frozenset(
+    ("package_clause", "function_declaration", "method_declaration", "type_declaration",
+     "const_declaration", "var_declaration", "comment")
+)  # fmt: skip
+
+
+def _go_doc(src: bytes, node: Node) -> bool:
+    """Go's doc comments: top-level comments right above a declaration (no blank line), as
+    ``go doc`` reads them; Go has no other doc-comment syntax."""
+    if node.parent is None or node.parent.type != "source_file":
+        return False
+    if src[src.rfind(b"\n", 0, node.start_byte) + 1 : node.start_byte].strip():
+        return False  # a trailing comment
+    after = node.next_sibling
+    while after is not None and after.type == "comment":
+        if src[node.end_byte : after.start_byte].count(b"\n") > 1:
+            return False
+        node, after = after, after.next_sibling
+    return (
+        after is not None
+        and after.type in _GO_DECLARATIONS
+        and src[node.end_byte : after.start_byte].count(b"\n") == 1
+    )
 
 
 def _cgo_preamble_end(src: bytes) -> int:

@@ -227,8 +227,9 @@ GO = t("""
     """)
 
 
-def test_go() -> None:
+def test_go_keeps_doc_comments_directives_and_the_cgo_preamble() -> None:
     assert apply_transforms("a.go", GO, [C, R]) == t("""
+        // Package p does things.
         package p
 
         // #include <stdio.h>
@@ -237,6 +238,7 @@ def test_go() -> None:
         //go:generate stringer -type=X
         import "fmt"
 
+        // F does.
         func F(a int) (int, error) { … }
 
         type T struct{ A int }
@@ -488,3 +490,8 @@ def test_javascript_module_wrappers_are_opened_not_dropped() -> None:
         !function () { var b = function () { … }; }();
         (() => { class K { m() { … } } })();
         """)
+
+
+def test_go_trailing_and_detached_comments_go() -> None:
+    src = "package p\n\n// detached\n\nvar x = 1 // t\nfunc F() {}\n"
+    assert apply_transforms("a.go", src, [R]) == "package p\n\n\nvar x = 1\nfunc F() {}\n"
