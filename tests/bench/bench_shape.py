@@ -32,9 +32,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from corpora import corpus, describe, python_env  # noqa: E402
+from corpora import corpus, describe, python_env
 
-from sourcepacker.vocab import counter  # noqa: E402
+from sourcepacker.vocab import counter
 
 VARIANTS: dict[str, list[str]] = {
     "none": [],
