@@ -525,6 +525,8 @@ def _report(
         )
     if options.since_last and result.removed:
         print(f"{len(result.removed)} files removed since the last pack", file=sys.stderr)
+    if options.since_last and not result.file_count:
+        print("no file added or changed since the last pack", file=sys.stderr)
 
 
 def _run_tokens(args: argparse.Namespace) -> int:
