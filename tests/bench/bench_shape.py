@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from corpora import corpus, describe, python_env
+from corpora import python_env
 
 from sourcepacker.vocab import counter
 
