@@ -6,19 +6,25 @@
    - ``compress`` keeps what shows the shape of the code (imports, signatures, types, classes,
      structs, interfaces, enums, decorators, docstrings, top-level statements, comments outside
      bodies) and replaces each function or method body with a marker: ``...`` in Python (after
-     the docstring, if any), ``{ … }`` in the brace languages. Nested functions go with the body.
+     the docstring, if any), ``{ … }`` in the brace languages. Nested functions go with the body,
+     except in a JavaScript function invoked at once (an IIFE or UMD wrapper: the whole module),
+     whose own functions are compressed instead.
    - ``remove-comments`` deletes comment nodes; a line left blank by that goes too, and a
      trailing comment takes the spaces before it. Kept: Python docstrings (strings, not
      comments), doc comments (``/** */``, ``/*! */``, ``///``, ``//!``: the other languages'
      docstrings, and TypeScript's ``/// <reference>`` directives), a shebang, a comment naming an
      ``SPDX-License-Identifier`` (one line that says the licence), Go's ``//go:``, ``// +build``,
-     ``//export``, ``//line`` directives and the cgo preamble before ``import "C"``.
+     ``//export``, ``//line`` directives, the cgo preamble before ``import "C"``, and Go's doc
+     comments (the top-level ones right above a declaration).
    Languages by extension: Python, JavaScript (and JSX), TypeScript, TSX, Go, Rust, Java, C, C++
    (``.h`` tries C, then C++). ``remove-comments`` also drops whole-line ``#`` comments in shell,
    YAML and TOML, only where no heredoc, block scalar or multi-line string can hide a ``#`` line
    that is not a comment. Any other file, a file whose tree has an error (tree-sitter ERROR or
    MISSING node), and text that is not encodable as UTF-8, pass through unchanged: code is never
-   lost silently.
+   lost silently. C and C++ are the exception: the grammars do not expand macros, so 65 % of the
+   headers in /usr/include and 60 % of the C++ files sampled have an ERROR node somewhere
+   (``__BEGIN_DECLS``, ``TEST_CASE(…) {``); there, only bodies and comments with no error in
+   them and outside every ERROR node are edited, the rest stays as it is.
 2. ``remove-empty-lines``: drops every line holding only whitespace (``str.strip``). Lines are
    split on "\\n" only, so "\\r\\n" files keep their endings.
 3. ``line-numbers``: prefixes each line as emitted with its number, right-aligned to the width
@@ -305,12 +311,13 @@ def _syntax_aware(rel: str, text: str, *, compress: bool, comments: bool) -> str
     name, tree, errors = parsed
     edits: list[_Edit] = []
     python = name == "python"
+    javascript = _GRAMMARS[name].functions is _JS_FUNCTIONS
     marker = _GRAMMARS[name].marker
     preamble = _cgo_preamble_end(src) if name == "go" and comments else -1
     for _, match in QueryCursor(_query(name, compress, comments)).matches(tree.root_node):
         if "body" in match:
             fn, body = match["fn"][0], match["body"][0]
-            if errors and not errors.clean(body):
+            if (errors and not errors.clean(body)) or (javascript and _invoked_at_once(fn)):
                 continue
             edits.append(_python_body(src, fn, body) if python else _brace_body(body, marker))
         else:
@@ -360,6 +367,19 @@ def _parse(src: bytes, names: tuple[str, ...]) -> tuple[str, Tree, _Errors | Non
     return min(tried, key=lambda t: t[2].size) if tried else None
 
 
+def _invoked_at_once(fn: Node) -> bool:
+    """``(function () { … })()`` and ``(() => { … })()``: a module wrapper (IIFE, UMD), whose
+    body is the whole module; its functions are compressed instead."""
+    node, parent = fn, fn.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        node, parent = parent, parent.parent
+    return (
+        parent is not None
+        and parent.type == "call_expression"
+        and parent.child_by_field_name("function") == node
+    )
+
+
 def _brace_body(body: Node, marker: bytes) -> _Edit:
     return _Edit(body.start_byte, body.end_byte, marker, comment=False)
 
@@ -406,8 +426,33 @@ def _keep_comment(src: bytes, node: Node, language: str, cgo_preamble_end: int) 
     if b"SPDX-License-Identifier" in src[start:end]:
         return True
     if language == "go":
-        return head.startswith(_GO_DIRECTIVES) or end == cgo_preamble_end
+        return head.startswith(_GO_DIRECTIVES) or end == cgo_preamble_end or _go_doc(src, node)
     return False
+
+
+_GO_DECLARATIONS = frozenset(
+    ("package_clause", "function_declaration", "method_declaration", "type_declaration",
+     "const_declaration", "var_declaration", "comment")
+)  # fmt: skip
+
+
+def _go_doc(src: bytes, node: Node) -> bool:
+    """Go's doc comments: top-level comments right above a declaration (no blank line), as
+    ``go doc`` reads them; Go has no other doc-comment syntax."""
+    if node.parent is None or node.parent.type != "source_file":
+        return False
+    if src[src.rfind(b"\n", 0, node.start_byte) + 1 : node.start_byte].strip():
+        return False  # a trailing comment
+    after = node.next_sibling
+    while after is not None and after.type == "comment":
+        if src[node.end_byte : after.start_byte].count(b"\n") > 1:
+            return False
+        node, after = after, after.next_sibling
+    return (
+        after is not None
+        and after.type in _GO_DECLARATIONS
+        and src[node.end_byte : after.start_byte].count(b"\n") == 1
+    )
 
 
 def _cgo_preamble_end(src: bytes) -> int:

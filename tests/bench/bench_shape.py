@@ -2,9 +2,9 @@
 
     python tests/bench/bench_shape.py [ROOT] [--runs 3] [--json]
 
-ROOT defaults to the stdlib corpus (tests/bench/corpora.py: a copy of this interpreter's
-standard library without site-packages). Each run is the installed command line in a new
-process, ``python -m sourcepacker pack ROOT --json -o FILE --cache-dir DIR``:
+ROOT defaults to this interpreter's standard library, ``site-packages`` excluded, read in place
+(a corpus under the repository's ``.bench/`` would be ignored by git's rules now). Each run is
+the installed command line in a new process, ``python -m sourcepacker pack ROOT --json -o FILE --cache-dir DIR``:
 
 * **savings**: the pack's tokens with no transform, with each transform alone, and with
   ``--compress --remove-comments --remove-empty-lines`` together (warm runs, so the figure is
@@ -26,13 +26,14 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from corpora import corpus, describe, python_env
+from corpora import python_env
 
 from sourcepacker.vocab import counter
 
@@ -48,7 +49,7 @@ VARIANTS: dict[str, list[str]] = {
 
 def pack(root: Path, cache: Path, out: Path, flags: list[str]) -> tuple[float, dict[str, object]]:
     cmd = [sys.executable, "-m", "sourcepacker", "pack", str(root), "--json", "-o", str(out)]
-    cmd += ["--cache-dir", str(cache), *flags]
+    cmd += ["--cache-dir", str(cache), "--exclude", "site-packages", *flags]
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, env=python_env(), check=True)
     return time.perf_counter() - start, json.loads(done.stdout)
@@ -60,11 +61,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    root = args.root or corpus("stdlib")
-    files, size = describe(root)
+    root = args.root or Path(sysconfig.get_paths()["stdlib"])
     count = counter("o200k_base")
     work = Path(tempfile.mkdtemp(prefix="bench-shape-"))
-    figures: dict[str, object] = {"root": str(root), "files": files, "mb": round(size / 1e6, 1)}
+    figures: dict[str, object] = {"root": str(root)}
     try:
         warm_cache = work / "warm"
         savings: dict[str, dict[str, object]] = {}
@@ -73,6 +73,7 @@ def main() -> None:
             pack(root, warm_cache, out, flags)  # fill the caches
             _, summary = pack(root, warm_cache, out, flags)
             tokens = int(summary["tokens"])  # type: ignore[call-overload]
+            figures["files"] = summary["fileCount"]
             assert tokens == count(out.read_bytes().decode("utf-8")), name
             savings[name] = {"tokens": tokens, "redactions": len(summary["redactions"])}  # type: ignore[arg-type]
         base = int(savings["none"]["tokens"])  # type: ignore[call-overload]
@@ -99,7 +100,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    print(f"{root}: {files:,} files, {figures['mb']} MB; load {figures['load']:.1f}")
+    print(f"{root}: {figures['files']:,} files packed; load {figures['load']:.1f}")
     print(f"{'transform':28} {'tokens':>12} {'saved':>8}")
     for name, row in savings.items():
         print(f"{name:28} {row['tokens']:>12,} {row['saved']:>8}")

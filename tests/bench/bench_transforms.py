@@ -161,6 +161,7 @@ def main() -> None:
     args = parser.parse_args()
     count = counter("o200k_base")
     found = discover()
+    print(f"load average {os.getloadavg()[0]:.1f}", flush=True)
     results: dict[str, dict[str, object]] = {}
     for row in ROWS:
         cap = 1e12 if row == "python" else args.max_mb * 1e6  # the whole stdlib, as the brief says
@@ -169,6 +170,7 @@ def main() -> None:
             results[row] = measure(files, count)
             if not args.json:
                 print_row(row, results[row])
+                sys.stdout.flush()
     if args.json:
         json.dump(results, sys.stdout, indent=1)
         print()

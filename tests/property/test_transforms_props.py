@@ -92,7 +92,8 @@ LANGS: dict[str, dict[str, list[str]]] = {
         "decl": ['import "fmt"', "type T struct{ A int }", "var x = 1", "const (\n\tA = iota\n)",
                  "type I interface{ M() }"],
         "func": ["func F(a int) int { return a }", "func (t *T) M() {\n\tfmt.Println(1)\n}"],
-        "comment": ["// c", "/* c */"],
+        # A blank line after each: else it documents what follows, and stays.
+        "comment": ["// c\n", "/* c */\n"],
         "trail": [" // t"],
     },
     ".rs": {
@@ -126,16 +127,17 @@ def programs(draw: st.DrawFn, *, functions: bool) -> tuple[str, str, str]:
     ext = draw(st.sampled_from(sorted(LANGS)))
     lang = LANGS[ext]
     kinds = ["decl", "comment", "func"] if functions else ["decl", "comment"]
-    lines: list[tuple[str, str]] = []
+    lines: list[tuple[str, str | None]] = []
     for kind in draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=8)):
         piece = draw(st.sampled_from(lang[kind]))
-        if kind == "comment":
-            lines.append((piece, ""))
+        if kind == "comment":  # gone, with its line; a blank line after it stays
+            lines.append((piece, "" if piece.endswith("\n") else None))
             continue
         trail = draw(st.sampled_from(["", *lang["trail"]]))
         blank = draw(st.sampled_from(["", "\n"]))
         lines.append((piece + trail + blank, piece + blank))
-    return ext, "".join(a + "\n" for a, _ in lines), "".join(b + "\n" for _, b in lines if b)
+    bare = "".join(b + "\n" for _, b in lines if b is not None)
+    return ext, "".join(a + "\n" for a, _ in lines), bare
 
 
 @PROPS

@@ -371,3 +371,35 @@ def test_options_reject_bad_values() -> None:
         PackOptions(split_tokens=0)
     with pytest.raises(ValueError):
         PackOptions(transforms=("shrink",))
+
+
+def test_a_warm_compress_run_derives_and_tokenizes_nothing(
+    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Derived texts persist by (content hash, transforms + version, masking rules version);
+    their counts by their own hash: a new engine over the same cache parses nothing."""
+    from sourcepacker import packing
+    from sourcepacker.engine import Engine
+    from sourcepacker.settings import Settings
+
+    options = PackOptions(transforms=("compress", "remove-comments"))
+    settings = Settings(cache_dir=str(tmp_path / "c"))
+    first = Engine(ws, settings)
+    first.scan()
+    first.set_checked([""], True)
+    cold = first.pack(options)
+    first.close()
+    calls: list[str] = []
+    real = packing.derive
+    monkeypatch.setattr(packing, "derive", lambda rel, *a: calls.append(rel) or real(rel, *a))
+    second = Engine(ws, settings)
+    second.scan()
+    second.set_checked([""], True)
+    counted: list[str] = []
+    real_count = second.pool.count_text
+    monkeypatch.setattr(second.pool, "count_text", lambda t: counted.append(t) or real_count(t))
+    warm = second.pack(options)
+    second.close()
+    assert calls == []  # nothing parsed, nothing masked
+    assert counted == []  # nothing tokenized: derived texts' and glue counts are cached
+    assert warm.text == cold.text and warm.tokens == cold.tokens == count(warm.text)

@@ -227,8 +227,9 @@ GO = t("""
     """)
 
 
-def test_go() -> None:
+def test_go_keeps_doc_comments_directives_and_the_cgo_preamble() -> None:
     assert apply_transforms("a.go", GO, [C, R]) == t("""
+        // Package p does things.
         package p
 
         // #include <stdio.h>
@@ -237,6 +238,7 @@ def test_go() -> None:
         //go:generate stringer -type=X
         import "fmt"
 
+        // F does.
         func F(a int) (int, error) { … }
 
         type T struct{ A int }
@@ -469,3 +471,27 @@ def test_c_and_cpp_edit_what_lies_outside_error_nodes() -> None:
 def test_python_function_with_only_a_docstring_stays() -> None:
     src = 'def f():\n    """Doc."""\n    # c\n'
     assert apply_transforms("m.py", src, [C]) == src
+
+
+def test_javascript_module_wrappers_are_opened_not_dropped() -> None:
+    src = t("""
+        (function (root) {
+          function a(x) { return x; }
+          root.a = a;
+        })(this);
+        !function () { var b = function () { return 1; }; }();
+        (() => { class K { m() { return 2; } } })();
+        """)
+    assert apply_transforms("umd.js", src, [C]) == t("""
+        (function (root) {
+          function a(x) { … }
+          root.a = a;
+        })(this);
+        !function () { var b = function () { … }; }();
+        (() => { class K { m() { … } } })();
+        """)
+
+
+def test_go_trailing_and_detached_comments_go() -> None:
+    src = "package p\n\n// detached\n\nvar x = 1 // t\nfunc F() {}\n"
+    assert apply_transforms("a.go", src, [R]) == "package p\n\n\nvar x = 1\nfunc F() {}\n"

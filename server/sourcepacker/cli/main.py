@@ -11,10 +11,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..gitrepo import find_work_tree
 from ..pack import FORMATS
 from .errors import CliError
 
@@ -185,26 +187,39 @@ def _settings(args: argparse.Namespace) -> Settings:
     return s.with_changes(**changes)
 
 
-def resolve_root(paths: Sequence[Path], root: Path | None) -> tuple[Path, list[str]]:
-    """The workspace root and the selected paths relative to it.
+@dataclass
+class Targets:
+    """What the user named: the root, the existing paths relative to it, and the missing ones."""
 
-    A single folder is its own root. Otherwise the root is ``--root``, else the current
-    directory when it holds every path, else the paths' common parent.
+    root: Path
+    rels: list[str]
+    missing: list[str] = field(default_factory=list)
+
+
+def resolve_targets(paths: Sequence[Path], root: Path | None) -> Targets:
+    """The workspace root and the named paths relative to it.
+
+    A single folder is its own root. Otherwise the root is ``--root``, else the top of the git
+    work tree holding the paths (so the repository's ignore rules apply), else their common
+    folder: a named file never makes us walk anything but itself.
     """
-    resolved = []
+    resolved: list[Path] = []
+    missing: list[str] = []
     for p in paths:
-        if not p.exists():
-            raise CliError(f"{p}: no such file or directory")
-        resolved.append(p.resolve())
+        if os.path.lexists(p):
+            resolved.append(p.resolve())
+        else:
+            missing.append(str(p))
+    if not resolved:
+        raise CliError(f"{missing[0]}: no such file or directory")
     if root is None:
-        if len(resolved) == 1 and resolved[0].is_dir():
-            return resolved[0], [""]
-        cwd = Path.cwd().resolve()
-        root = cwd if all(p.is_relative_to(cwd) for p in resolved) else None
-        if root is None:
-            root = Path(os.path.commonpath([str(p) for p in resolved]))
-            if not root.is_dir():
-                root = root.parent
+        if len(paths) == 1 and resolved[0].is_dir():
+            return Targets(resolved[0], [""])
+        base = Path(os.path.commonpath([str(p) for p in resolved]))
+        if not base.is_dir():
+            base = base.parent
+        tree = find_work_tree(base)
+        root = tree.top if tree is not None else base
     root = root.resolve()
     rels = []
     for p in resolved:
@@ -212,7 +227,7 @@ def resolve_root(paths: Sequence[Path], root: Path | None) -> tuple[Path, list[s
             raise CliError(f"{p}: outside the workspace root {root}")
         rel = p.relative_to(root).as_posix()
         rels.append("" if rel == "." else rel)
-    return root, rels
+    return Targets(root, rels, missing)
 
 
 def _open_engine(args: argparse.Namespace, root: Path) -> Engine:
@@ -314,6 +329,21 @@ def glob_escape(text: str) -> str:
     return glob.escape(text)
 
 
+def _not_counted(engine: Engine, targets: Targets) -> list[dict[str, str]]:
+    """Each named path that adds no file to the result, with the reason."""
+    out = [{"path": p, "reason": "missing"} for p in targets.missing]
+    for rel in targets.rels:
+        reason = engine.explain(rel)
+        if reason is not None:
+            out.append({"path": rel or ".", "reason": reason})
+    return out
+
+
+def _say_not_counted(rows: list[dict[str, str]]) -> None:
+    for row in rows:
+        print(f"sourcepacker: not packed: {row['path']}: {row['reason']}", file=sys.stderr)
+
+
 def _run_pack(args: argparse.Namespace) -> int:
     from ..gitctx import GitError
 
@@ -326,7 +356,8 @@ def _run_pack(args: argparse.Namespace) -> int:
         paths = [args.root or Path(".")]
     if args.split_tokens and not args.output:
         raise CliError("--split-tokens needs -o FILE (the parts are FILE.1, FILE.2, ...)")
-    root, rels = resolve_root(paths, args.root)
+    targets = resolve_targets(paths, args.root)
+    root, rels = targets.root, targets.rels
     engine = _open_engine(args, root)
     fmt = args.format or engine.settings.format
     try:
@@ -339,17 +370,24 @@ def _run_pack(args: argparse.Namespace) -> int:
             engine.set_checked(rels, True)
         engine.set_checked(_output_rels(root, args.output), False)
         result = engine.pack(options)
+        not_counted = [] if args.changed is not None else _not_counted(engine, targets)
     except GitError as exc:
         raise CliError(str(exc)) from exc
     finally:
         engine.close()
+    _say_not_counted(not_counted)
+    if result.file_count == 0 and not (options.since_last and result.removed is not None):
+        reasons = "; ".join(f"{r['path']}: {r['reason']}" for r in not_counted + result.skipped)
+        raise CliError("nothing to pack" + (f" ({reasons})" if reasons else ""))
     over = (
         options.budget is not None and not options.split_tokens and result.tokens > options.budget
     )
     written = [] if over else _write(args, result)  # an over-budget prompt is not sent anywhere
     model = _model(args)
     if args.json:
-        print(json.dumps(_summary(root, engine, fmt, options, result, written), indent=2))
+        summary = _summary(root, engine, fmt, options, result, written)
+        summary["skipped"] = not_counted + result.skipped
+        print(json.dumps(summary, indent=2))
     _report(args, engine, options, result, written, model)
     if args.stats:
         from .progress import print_stats
@@ -487,18 +525,23 @@ def _report(
         )
     if options.since_last and result.removed:
         print(f"{len(result.removed)} files removed since the last pack", file=sys.stderr)
+    if options.since_last and not result.file_count:
+        print("no file added or changed since the last pack", file=sys.stderr)
 
 
 def _run_tokens(args: argparse.Namespace) -> int:
     from .tables import token_table
 
-    root, _ = resolve_root([args.path], args.root)
-    engine = _open_engine(args, root)
+    targets = resolve_targets([args.path], args.root)
+    engine = _open_engine(args, targets.root)
     try:
-        report = _scan(engine, args)
+        report = _scan(engine, args, targets.rels)
+        not_counted = _not_counted(engine, targets)
     finally:
         engine.close()
-    table = token_table(engine, top=args.top)
+    _say_not_counted(not_counted)
+    # --json lists everything; --top only shortens the table a person reads.
+    table = token_table(engine, top=0 if args.json else args.top, paths=targets.rels)
     if args.json:
         print(json.dumps(table, indent=2))
     else:
@@ -523,8 +566,7 @@ def table_text(table: dict[str, object]) -> str:
 def _run_serve(args: argparse.Namespace) -> int:
     from ..daemon import serve  # the only way from cli/ to daemon/: lazy, for the command
 
-    serve()
-    return 0
+    return serve()
 
 
 if __name__ == "__main__":
