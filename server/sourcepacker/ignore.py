@@ -11,12 +11,21 @@ costs one ``re.fullmatch`` however many ignore files stand above it. Paths are m
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from .fs import ReadRefused, read_vetted
+
+log = logging.getLogger(__name__)
+
+#: Ignore files are lines of globs, kilobytes in practice; 1 MiB bounds what a hostile one
+#: (a committed link to /dev/zero took the daemon to 3.4 GB in 10 s) can cost.
+IGNORE_FILE_MAX_BYTES = 1 << 20
 
 IGNORE_FILE_NAMES = (".gitignore", ".sourcepackerignore")
 #: Read from the root's ``.git`` folder (not any file named ``exclude``).
@@ -300,6 +309,7 @@ class IgnoreRules:
         use_defaults: bool = True,
     ) -> None:
         self.root = Path(root)
+        self._real_root = os.path.realpath(root)
         self._use_defaults = use_defaults
         self._exclude = parse_lines("\n".join(as_match_text(g) for g in exclude))
         include_list = (parse_lines("\n".join(as_match_text(g) for g in include)),)
@@ -365,7 +375,7 @@ class IgnoreRules:
         return rules
 
     def _base_lists(self) -> tuple[PatternList, ...]:
-        lists = [_read(self.root / INFO_EXCLUDE, "")]
+        lists = [_read(self.root / INFO_EXCLUDE, "", self._real_root)]
         if self._use_defaults:
             lists.append(parse_lines("\n".join(self.DEFAULT_IGNORES)))
         return tuple(p for p in lists if p.patterns)
@@ -376,14 +386,22 @@ class IgnoreRules:
         merged = [
             p
             for name in IGNORE_FILE_NAMES
-            for p in _read(self.root / rel_dir / name, base).patterns
+            for p in _read(self.root / rel_dir / name, base, self._real_root).patterns
         ]
         return PatternList(base, tuple(merged))
 
 
-def _read(path: Path, base: str) -> PatternList:
+def _read(path: Path, base: str, real_root: str) -> PatternList:
+    """The patterns of one ignore file, read as every workspace file is (``fs.read_vetted``).
+
+    A committed ``.gitignore -> /dev/zero`` or a FIFO is refused after a non-blocking open
+    and ``IGNORE_FILE_MAX_BYTES`` bounds the read: such a file counts as absent, with a warning.
+    """
     try:
-        data = path.read_bytes()
+        data, _st = read_vetted(real_root, os.fspath(path), IGNORE_FILE_MAX_BYTES)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
+        return PatternList(base, ())
+    except (OSError, ReadRefused) as exc:
+        log.warning("ignore file %s not read: %s", path, exc)
         return PatternList(base, ())
     return parse_lines(data.decode("latin-1"), base)

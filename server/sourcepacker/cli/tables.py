@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import Engine
-from ..model import DirNode, TokenState, WorkspaceModel
+from ..fs import display_name
+from ..model import TokenState, WorkspaceModel, iter_dirs
 
 
 def token_table(engine: Engine, top: int = 20) -> dict[str, Any]:
@@ -20,17 +21,21 @@ def token_table(engine: Engine, top: int = 20) -> dict[str, Any]:
 def _rows(model: WorkspaceModel) -> dict[str, Any]:
     """Every row, read from a consistent model (the engine's ``inspect``)."""
     files = [
-        {"path": f.rel, "tokens": f.shown_tokens, "exact": f.state is TokenState.EXACT}
+        {
+            "path": display_name(f.rel),
+            "tokens": f.shown_tokens,
+            "exact": f.state is TokenState.EXACT,
+        }
         for f in model.files.values()
         if f.state is not TokenState.SKIPPED
     ]
     folders = [
-        {"path": node.rel + "/", "tokens": node.sums.tokens, "files": node.sums.files}
-        for node in _all_dirs(model.root)
+        {"path": display_name(node.rel) + "/", "tokens": node.sums.tokens, "files": node.sums.files}
+        for node in iter_dirs(model.root)
         if node.rel
     ]
     skipped = [
-        {"path": f.rel, "reason": f.skip.value if f.skip else "", "detail": f.detail}
+        {"path": display_name(f.rel), "reason": f.skip.value if f.skip else "", "detail": f.detail}
         for f in sorted(model.files.values(), key=lambda f: f.rel)
         if f.state is TokenState.SKIPPED
     ]
@@ -47,10 +52,3 @@ def _rows(model: WorkspaceModel) -> dict[str, Any]:
 
 def _largest_first(row: dict[str, Any]) -> tuple[int, str]:
     return -int(row["tokens"]), str(row["path"])
-
-
-def _all_dirs(node: DirNode) -> list[DirNode]:
-    out = [node]
-    for child in node.dirs.values():
-        out.extend(_all_dirs(child))
-    return out
