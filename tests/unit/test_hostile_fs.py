@@ -202,7 +202,7 @@ def test_fifo_in_place_of_a_selected_file(ws: Path, engine_factory: EngineFactor
     engine.scan()
     (ws / "a.txt").unlink()
     os.mkfifo(ws / "a.txt")
-    text, _tokens, skipped = pack_all(engine)  # returns: the open does not wait for a writer
+    _text, _tokens, skipped = pack_all(engine)  # returns: the open waits for no writer
     assert {"path": "a.txt", "reason": "unreadable"} in skipped
     engine.scan()
     assert engine.model.files["a.txt"].skip is SkipReason.SPECIAL
@@ -583,9 +583,9 @@ def test_cli_deeper_than_the_recursion_limit(tmp_path: Path) -> None:
     root = tmp_path / "deep"
     make_deep(root, DEEP)
     script = (
-        "import sys; sys.setrecursionlimit(%d)\n"
+        f"import sys; sys.setrecursionlimit({LOW_LIMIT})\n"
         "from sourcepacker.cli.main import main\n"
-        "sys.exit(main(sys.argv[1:]))" % LOW_LIMIT
+        "sys.exit(main(sys.argv[1:]))"
     )
     for argv in (["tokens", str(root), "--json"], ["pack", str(root), "--tree"]):
         proc = subprocess.run(

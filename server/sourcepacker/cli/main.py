@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..fs import display_name
 from ..pack import FORMATS
 from .errors import CliError
 
@@ -213,7 +214,9 @@ def _run_pack(args: argparse.Namespace) -> int:
                     "encoding": engine.encoding,
                     "format": args.format or engine.settings.format,
                     "files": result.file_tokens,
-                    "skipped": result.skipped,
+                    "skipped": [  # names as the prompt shows them: \xNN for non-UTF-8
+                        {**row, "path": display_name(row["path"])} for row in result.skipped
+                    ],
                 },
                 indent=2,
             )
