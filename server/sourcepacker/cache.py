@@ -35,7 +35,7 @@ from pathlib import Path, PurePosixPath
 import msgspec
 import xxhash
 
-from .fs import ReadRefused, SkipReason, is_inside, is_utf8_name, name_bytes, read_vetted
+from .fs import ReadRefused, SkipReason, is_utf8_name, name_bytes, read_vetted
 
 log = logging.getLogger(__name__)
 
@@ -375,29 +375,18 @@ def _writer_alive(rest: str) -> bool:
 
 
 def default_cache_dir(root: Path, override: str | os.PathLike[str] | None = None) -> Path:
-    """Where the cache of workspace ``root`` lives.
+    """Where the cache of workspace ``root`` lives: never inside the workspace by default.
 
-    Precedence: explicit override → ``$SOURCEPACKER_CACHE_DIR`` (one sub-folder per workspace)
-    → ``ROOT/.sourcepacker/cache`` → the user cache dir when the workspace is read-only.
+    Precedence: explicit override (``--cache-dir``, the ``cacheDir`` setting) →
+    ``$SOURCEPACKER_CACHE_DIR`` (one sub-folder per workspace) → the user's cache directory
+    (platformdirs: ``~/.cache/sourcepacker`` on Linux), one sub-folder per workspace keyed by
+    its real path. Pointing the CLI at someone else's checkout leaves no file in it.
     """
     if override:
         return Path(override)
     env = os.environ.get(ENV_CACHE_DIR)
     if env:
         return Path(env) / _workspace_key(root)
-    in_tree = root / ".sourcepacker" / "cache"
-    real_root = os.path.realpath(root)
-    # A symlinked .sourcepacker/ (committed to a repository, say) must not make us write
-    # anywhere outside the workspace: checked before creating folders, and after.
-    if not is_inside(real_root, os.fspath(in_tree)):
-        log.warning(
-            "%s leads outside the workspace (to %s); using the user cache folder instead",
-            in_tree,
-            os.path.realpath(in_tree),
-        )
-    elif _ensure_writable(in_tree) and is_inside(real_root, os.fspath(in_tree)):
-        _write_self_ignore(in_tree)
-        return in_tree
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("sourcepacker")) / _workspace_key(root)
@@ -405,29 +394,5 @@ def default_cache_dir(root: Path, override: str | os.PathLike[str] | None = None
 
 def _workspace_key(root: Path) -> str:
     resolved = str(root.resolve())
-    name = Path(resolved).name or "root"
-    return f"{name}-{xxhash.xxh3_64_hexdigest(name_bytes(resolved))[:12]}"
-
-
-def _ensure_writable(directory: Path) -> bool:
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    return os.access(directory, os.W_OK)
-
-
-def _write_self_ignore(directory: Path) -> None:
-    """A ``.gitignore`` of ``*`` in the cache dir, as ruff and pytest do for theirs.
-
-    Only the cache is ignored: profiles beside it in ``.sourcepacker/`` are meant for git.
-    """
-    marker = directory / ".gitignore"
-    # O_EXCL: never write through an existing name, not even a dangling symlink.
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(marker, flags, 0o644)
-    except OSError:
-        return
-    with os.fdopen(fd, "w") as f:
-        f.write("# Created by sourcepacker; the cache never belongs in git.\n*\n")
+    digest = xxhash.xxh3_64_hexdigest(os.fsencode(resolved))[:12]
+    return f"{Path(resolved).name or 'root'}-{digest}"

@@ -149,6 +149,19 @@ def read_vetted(real_root: str, path: str, max_size: int) -> tuple[bytes, os.sta
     return data, st
 
 
+def read_small_text(path: str | os.PathLike[str], max_size: int = 1 << 20) -> str:
+    """A small metadata file (``.git``, ``commondir``, a git config) as text, anywhere.
+
+    Not confined to a root (a work tree's top or the user's config may lie above it), but
+    read as safely: non-blocking, regular files only, bounded. A refusal is an ``OSError``.
+    """
+    try:
+        data, _st = read_vetted(os.sep, os.fspath(path), max_size)
+    except ReadRefused as refused:
+        raise OSError(errno.EINVAL, f"{os.fspath(path)}: {refused}") from None
+    return data.decode("utf-8", "surrogateescape")
+
+
 def _read_at_most(fd: int, size_hint: int, max_size: int) -> bytes:
     """Until EOF, but never more than ``max_size + 1`` bytes (the extra byte proves "too big")."""
     limit = max_size + 1
