@@ -94,11 +94,11 @@ _PLACEHOLDER_PARTS = (
 )  # fmt: skip
 _PLACEHOLDER_RE = re.compile(
     r"""
-      \$\w+                 # $VAR
-    | %\w+%                 # %VAR%
-    | %[sdr]                # printf slot
-    | \{\w*\}               # {name} format slot
-    | @\w+@                 # @VAR@ (autoconf)
+      \$(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*)    # $VAR, $var (not "$2IciELm3": one case, as in
+    | %(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*)%   # gitleaks' global allowlist), %VAR%
+    | @(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*)@   # @VAR@ (autoconf)
+    | %[sdr]                                  # printf slot
+    | \{\w*\}                                  # {name} format slot
     | (.)\1*                # one repeated character
     """,
     re.VERBOSE,
