@@ -12,7 +12,7 @@ only. The prefilter is an Aho-Corasick automaton (``ahocorasick-rs``, Rust) over
 keywords in the ASCII-lowered UTF-8 bytes, as gitleaks does. Figures on the stdlib without its
 tests (945 files, 14.3 MB; ``tests/bench/bench_secrets.py``, 2 shared cores, load 8-12):
 ``mask_secrets`` runs at 350-470 MB/s of CPU time (90-250 MB/s wall); 145-160 MB/s CPU on
-Django + TypeScript (47 MB, "token" on every other line of the compiler). For the same
+Django + TypeScript (47 MB; 9,710 "token" in typescript.js alone). For the same
 keywords on the same text, one ``re`` alternation ran at 3-4 MB/s, a ``str.find`` loop per
 keyword at 25 MB/s, ``pyahocorasick`` at 25 MB/s and ``google-re2`` at 62 MB/s;
 detect-secrets 1.5.0 (it finds every kind too) at 0.17 MB/s.
