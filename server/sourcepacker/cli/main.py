@@ -297,8 +297,7 @@ def table_text(table: dict[str, object]) -> str:
 def _run_serve(args: argparse.Namespace) -> int:
     from ..daemon import serve  # the only way from cli/ to daemon/: lazy, for the command
 
-    serve()
-    return 0
+    return serve()
 
 
 if __name__ == "__main__":
