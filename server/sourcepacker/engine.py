@@ -99,9 +99,7 @@ class Engine:
             cache_dir = default_cache_dir(self.root, self.settings.cache_dir)
             cache = TokenCache.load(cache_dir / CACHE_FILE_NAME)
         self.cache = cache
-        self.pool = TokenizerPool(
-            self.settings.encoding, self.settings.pool_kind, self.settings.pool_size
-        )
+        self.pool = _make_pool(self.settings)
         self._restore_snapshot()
 
     @property
@@ -141,13 +139,9 @@ class Engine:
     def apply_settings(self, settings: Settings) -> bool:
         """Adopt new settings; returns True when a rescan is needed."""
         old, self.settings = self.settings, settings
-        if (settings.encoding, settings.pool_kind, settings.pool_size) != (
-            old.encoding,
-            old.pool_kind,
-            old.pool_size,
-        ):
+        if _pool_settings(settings) != _pool_settings(old):
             self.pool.close()
-            self.pool = TokenizerPool(settings.encoding, settings.pool_kind, settings.pool_size)
+            self.pool = _make_pool(settings)
             with self.lock:
                 for f in list(self.model.files.values()):
                     if f.hash is not None and f.state is not TokenState.SKIPPED:
@@ -453,3 +447,11 @@ class _EarlyEstimates:
 
 def _record(f: FileState, racy: bool = False) -> PathRecord:
     return PathRecord(f.size, f.mtime_ns, f.ino, f.hash or 0, racy, f.skip.value if f.skip else "")
+
+
+def _pool_settings(s: Settings) -> tuple[str, str, int, str]:
+    return (s.encoding, s.pool_kind, s.pool_size, s.counter)
+
+
+def _make_pool(s: Settings) -> TokenizerPool:
+    return TokenizerPool(s.encoding, s.pool_kind, s.pool_size, counter=s.counter)

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, TypeVar
 
+from .backends import CountingBackend, get_backend, pool_kind_for
 from .counting import (
     FileCount,
     Lookup,
@@ -50,9 +51,14 @@ _Batch = TypeVar("_Batch")
 class TokenizerPool:
     """Counts files with ``size`` workers; workers start lazily, on the first cache miss."""
 
-    def __init__(self, encoding: str, kind: str = "thread", size: int = 2) -> None:
+    def __init__(
+        self, encoding: str, kind: str = "auto", size: int = 2, counter: str = "auto"
+    ) -> None:
         self.encoding = encoding
-        self.kind = kind
+        #: The backend that counts (``Settings.counter`` resolved: never "auto").
+        self.backend: CountingBackend = get_backend(counter, encoding)
+        #: "thread" or "process" (``Settings.pool_kind`` resolved for this backend).
+        self.kind = pool_kind_for(self.backend, kind)
         self.size = size
         self._threads: ThreadPoolExecutor | None = None
         self._processes: ProcessPoolExecutor | None = None
@@ -68,9 +74,7 @@ class TokenizerPool:
     def counter(self) -> Callable[[str], int]:
         with self._lock:
             if self._count is None:
-                from .vocab import counter
-
-                self._count = counter(self.encoding)
+                self._count = self.backend.counter(self.encoding)
             return self._count
 
     def count_files(
@@ -196,7 +200,7 @@ class TokenizerPool:
                     self.size,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=worker_init,
-                    initargs=(self.encoding,),
+                    initargs=(self.encoding, self.backend.name),
                 )
             return self._processes
 

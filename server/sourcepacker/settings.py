@@ -10,10 +10,12 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from . import backends
+from .backends import AUTO, COUNTER_CHOICES
 from .vocab import DEFAULT_ENCODING
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
-POOL_KINDS = ("thread", "process")
+POOL_KINDS = (AUTO, "thread", "process")
 FORMATS = ("xml", "markdown", "plain")
 
 
@@ -28,11 +30,14 @@ class Settings:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
-    #: "thread": tiktoken releases the GIL, and the figures in tests/bench/ favour threads
-    #: (no spawn, no second read); "process" stays available for interpreters where it pays.
-    pool_kind: str = "thread"
+    #: "auto": what suits the counter (backends.pool_kind_for: threads for tiktoken, which
+    #: releases the GIL; see there for rs-bpe); "thread" or "process" force one.
+    pool_kind: str = AUTO
     pool_size: int = field(default_factory=default_pool_size)
     cache_dir: str | None = None
+    #: Who counts: "auto" (rs-bpe where installed, else tiktoken), "tiktoken", "rs-bpe".
+    #: Every backend gives tiktoken's exact count, so the cache serves them all alike.
+    counter: str = AUTO
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -47,6 +52,7 @@ _WIRE_NAMES = {
     "poolKind": "pool_kind",
     "poolSize": "pool_size",
     "cacheDir": "cache_dir",
+    "counter": "counter",
 }
 
 
@@ -84,6 +90,11 @@ def _check(name: str, value: object) -> str | None:
         return None if value in FORMATS else f"expected one of {', '.join(FORMATS)}"
     if name == "pool_kind":
         return None if value in POOL_KINDS else f"expected one of {', '.join(POOL_KINDS)}"
+    if name == "counter":
+        if value not in COUNTER_CHOICES:
+            return f"expected one of {', '.join(COUNTER_CHOICES)}"
+        ok = value == AUTO or backends.installed(value)
+        return None if ok else "not installed for this Python"
     if name in ("include", "exclude"):
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         return None if ok else "expected a list of glob strings"
