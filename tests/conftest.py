@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from sourcepacker.cache import TokenCache
-from sourcepacker.engine import Engine
+from sourcepacker.engine import Engine, default_pool
 from sourcepacker.settings import Settings
-from sptree import FakePool
+from sptree import fake_pool
 
 EngineFactory = Callable[..., Engine]
 
@@ -33,10 +33,12 @@ def engine_factory(tmp_path: Path) -> Iterator[EngineFactory]:
         **settings: object,
     ) -> Engine:
         cache = TokenCache.load(None if cache_dir is None else cache_dir / "cache.msgpack")
-        engine = Engine(root, Settings(pool_size=2).with_changes(**settings), cache=cache)
-        if fake:
-            engine.pool.close()
-            engine.pool = FakePool()
+        engine = Engine(
+            root,
+            Settings(pool_size=2).with_changes(**settings),
+            cache=cache,
+            pool_factory=fake_pool if fake else default_pool,
+        )
         made.append(engine)
         return engine
 

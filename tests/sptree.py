@@ -70,6 +70,11 @@ class FakePool(TokenizerPool):
         return count
 
 
+def fake_pool(_settings: Settings) -> FakePool:
+    """A ``pool_factory`` for engines under test."""
+    return FakePool()
+
+
 def assert_consistent(model: WorkspaceModel) -> None:
     """Every folder's incremental sums equal a recount of the files below it; none negative."""
     expected: dict[str, Sums] = {}
@@ -98,8 +103,7 @@ def snapshot(model: WorkspaceModel) -> dict[str, tuple[str, int | None, str | No
 
 def fresh_count(root: Path, settings: Settings) -> Engine:
     """An engine that counted ``root`` from nothing (no cache, fake tokenizer): the oracle."""
-    engine = Engine(root, settings, cache=TokenCache.load(None))
-    engine.pool = FakePool()
+    engine = Engine(root, settings, cache=TokenCache.load(None), pool_factory=fake_pool)
     engine.scan()
     engine.pool.close()
     return engine

@@ -7,6 +7,11 @@ reading them, as git's index does. Both live in one msgpack file written to a te
 and ``os.replace``d, so a crash mid-write leaves the old file or the new one, never a torn one.
 A file of another version, or one that fails to decode, is logged and discarded: the cache is an
 optimisation and must never stop a scan.
+
+The cache is bounded: each token entry carries the day it was last used, and a save drops
+entries unused for ``MAX_AGE_DAYS`` (then the oldest, beyond ``MAX_ENTRIES``). Counts of unsaved
+editor buffers never enter it (the engine keeps those in a small in-memory table), so typing
+does not grow the file.
 """
 
 from __future__ import annotations
@@ -25,13 +30,17 @@ import msgspec
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 CACHE_FILE_NAME = f"cache-v{CACHE_VERSION}.msgpack"
 ENV_CACHE_DIR = "SOURCEPACKER_CACHE_DIR"
 #: Persist after this many new entries, so a killed process loses little work.
 FLUSH_EVERY = 1000
 #: ... but not more often than this (see TokenCache.maybe_flush).
 MIN_FLUSH_SECONDS = 5.0
+#: Token entries not used for this many days are dropped at the next save.
+MAX_AGE_DAYS = 30
+#: ... and beyond this many entries the least recently used go first (~40 bytes each on disk).
+MAX_ENTRIES = 2_000_000
 #: A temp file untouched this long is left over from a killed writer.
 STALE_TEMP_SECONDS = 600
 
@@ -55,6 +64,8 @@ class TokenEntry(msgspec.Struct, array_like=True, frozen=True):
     hash: int
     size: int
     tokens: int
+    #: Days since the epoch when this entry was last used (see MAX_AGE_DAYS).
+    day: int = 0
 
 
 class CacheFile(msgspec.Struct):
@@ -75,6 +86,8 @@ class TokenCache:
 
     path: Path | None
     tokens: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    #: Last day each token entry was used; written on every hit, so bounded by ``tokens``.
+    days: dict[tuple[str, int, int], int] = field(default_factory=dict)
     paths: dict[str, PathRecord] = field(default_factory=dict)
     revision: int = 0
     saved_revision: int = 0
@@ -112,15 +125,25 @@ class TokenCache:
             for encoding, entries in stored.tokens.items()
             for e in entries
         }
+        cache.days = {
+            (encoding, e.hash, e.size): e.day
+            for encoding, entries in stored.tokens.items()
+            for e in entries
+        }
         cache.paths = dict(stored.paths)
         return cache
 
     def get(self, encoding: str, digest: int, size: int) -> int | None:
-        return self.tokens.get((encoding, digest, size))
+        key = (encoding, digest, size)
+        tokens = self.tokens.get(key)
+        if tokens is not None:
+            self.days[key] = _today()
+        return tokens
 
     def put(self, encoding: str, digest: int, size: int, tokens: int) -> None:
         with self._lock:
             key = (encoding, digest, size)
+            self.days[key] = _today()
             if self.tokens.get(key) != tokens:
                 self.tokens[key] = tokens
                 self.revision += 1
@@ -131,12 +154,6 @@ class TokenCache:
             for rel in removed:
                 self.paths.pop(rel, None)
             if records or removed:
-                self.revision += 1
-
-    def replace_paths(self, records: dict[str, PathRecord]) -> None:
-        with self._lock:
-            if records != self.paths:
-                self.paths = dict(records)
                 self.revision += 1
 
     @property
@@ -164,13 +181,19 @@ class TokenCache:
         with self._write_lock:
             started = time.monotonic()
             with self._lock:  # C-level copies only: put() from the pool waits microseconds
+                self._evict()
                 revision = self.revision
                 token_items = list(self.tokens.items())
+                days = dict(self.days)
                 paths = dict(self.paths)
             # Plain tuples encode exactly as the array-like TokenEntry decodes, but cost less.
-            by_encoding: dict[str, list[tuple[int, int, int]]] = {}
-            for (encoding, digest, size), tokens in token_items:
-                by_encoding.setdefault(encoding, []).append((digest, size, tokens))
+            by_encoding: dict[str, list[tuple[int, int, int, int]]] = {}
+            today = _today()
+            for key, tokens in token_items:
+                encoding, digest, size = key
+                by_encoding.setdefault(encoding, []).append(
+                    (digest, size, tokens, days.get(key, today))
+                )
             snapshot = {"version": CACHE_VERSION, "tokens": by_encoding, "paths": paths}
             try:
                 atomic_write(self.path, _encoder.encode(snapshot))
@@ -183,6 +206,24 @@ class TokenCache:
             self._last_save_end = time.monotonic()
             self._last_save_seconds = self._last_save_end - started
             return True
+
+    def _evict(self) -> None:
+        """Drop entries unused for MAX_AGE_DAYS, then the oldest beyond MAX_ENTRIES."""
+        oldest = _today() - MAX_AGE_DAYS
+        stale = [key for key, day in self.days.items() if day < oldest]
+        excess = len(self.tokens) - len(stale) - MAX_ENTRIES
+        if excess > 0:
+            fresh = sorted((day, key) for key, day in self.days.items() if day >= oldest)
+            stale += [key for _day, key in fresh[:excess]]
+        for key in stale:
+            self.tokens.pop(key, None)
+            self.days.pop(key, None)
+        if stale:
+            self.revision += 1
+
+
+def _today() -> int:
+    return int(time.time() // 86400)
 
 
 def atomic_write(path: Path, data: bytes) -> None:

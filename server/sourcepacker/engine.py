@@ -15,17 +15,23 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
+import xxhash
+
+from . import profiles
 from .cache import CACHE_FILE_NAME, PathRecord, TokenCache, default_cache_dir
 from .counting import FileCount
 from .ignore import IgnoreRules
-from .model import FileState, TokenState, WorkspaceModel
+from .listing import DirEntry, list_dir
+from .model import FileState, Sums, TokenState, WorkspaceModel
+from .packing import PackResult, pack_files
 from .pool import TokenizerPool
+from .selection import ROOT, Selection
 from .settings import Settings
 from .targeted import walk_path
 from .walk import FoundFile, Skipped, SkipReason, walk
@@ -42,17 +48,29 @@ WALK_WORKERS = 1
 DIFF_CHUNK = 2000
 #: While walking, tell the listener about newly found files at most this often.
 EARLY_ESTIMATE_SECONDS = 0.1
+#: Counts of unsaved editor buffers kept in memory (never persisted): a user typing makes one
+#: version per keystroke burst, and only the latest few can come back (undo).
+BUFFER_COUNTS_KEPT = 256
+
+T = TypeVar("T")
+PoolFactory = Callable[[Settings], TokenizerPool]
+
+
+def default_pool(settings: Settings) -> TokenizerPool:
+    return TokenizerPool(
+        settings.encoding, settings.pool_kind, settings.pool_size, counter=settings.counter
+    )
 
 
 class ScanListener(Protocol):
     def discovered(self, files: int) -> None: ...
-    def progress(self, phase: str, done: int, total: int) -> None: ...
+    def progress(self, done: int, total: int) -> None: ...
     def counted(self, files: list[FileState]) -> None: ...
 
 
 class _Quiet:
     def discovered(self, files: int) -> None: ...
-    def progress(self, phase: str, done: int, total: int) -> None: ...
+    def progress(self, done: int, total: int) -> None: ...
     def counted(self, files: list[FileState]) -> None: ...
 
 
@@ -80,27 +98,58 @@ class EngineStats:
     last: ScanReport = field(default_factory=ScanReport)
 
 
+@dataclass(frozen=True)
+class Telemetry:
+    """A consistent copy of the engine's figures, taken under its lock."""
+
+    files: int
+    skipped: Counter[str]
+    scans: int
+    read: int
+    tokenized: int
+    cache_hits: int
+    stage_seconds: dict[str, float]
+    last_tokenized: int
+    last_read: int
+    queue_depth: int
+    last_batch_seconds: float
+
+
 class Engine:
+    """One workspace folder. Every public method takes the engine's lock itself.
+
+    Collaborators come in through the constructor: ``cache`` (default: loaded from the
+    workspace's cache location) and ``pool_factory`` (default: a tokenizer pool for the
+    settings; called again when the encoding or pool settings change).
+    """
+
     def __init__(
         self,
         root: Path,
         settings: Settings | None = None,
         *,
         cache: TokenCache | None = None,
+        pool_factory: PoolFactory = default_pool,
     ) -> None:
         self.root = root.resolve()
         self.settings = settings or Settings()
-        self.lock = threading.RLock()
+        self._lock = threading.RLock()
         self.model = WorkspaceModel()
         self.stats = EngineStats()
         self.overlays: dict[str, str] = {}
+        self._buffer_counts: OrderedDict[tuple[str, int, int], int] = OrderedDict()
         self.rules = self._make_rules()
         if cache is None:
             cache_dir = default_cache_dir(self.root, self.settings.cache_dir)
             cache = TokenCache.load(cache_dir / CACHE_FILE_NAME)
         self.cache = cache
-        self.pool = _make_pool(self.settings)
+        self._pool_factory = pool_factory
+        self._pool = pool_factory(self.settings)
         self._restore_snapshot()
+
+    @property
+    def pool(self) -> TokenizerPool:
+        return self._pool
 
     @property
     def encoding(self) -> str:
@@ -111,7 +160,7 @@ class Engine:
 
     def _restore_snapshot(self) -> None:
         """Known files with their cached counts: exact totals before anything is read."""
-        with self.lock:
+        with self._lock:
             self.model.load(
                 [self._state_from_record(r, rec) for r, rec in self.cache.paths.items()]
             )
@@ -121,17 +170,22 @@ class Engine:
             return FileState(
                 rel,
                 rec.size,
-                rec.mtime_ns,
-                rec.ino,
-                rec.hash,
-                None,
-                TokenState.SKIPPED,
-                SkipReason(rec.skip),
+                mtime_ns=rec.mtime_ns,
+                ino=rec.ino,
+                hash=rec.hash,
+                state=TokenState.SKIPPED,
+                skip=SkipReason(rec.skip),
             )
-        tokens = self.cache.tokens.get((self.encoding, rec.hash, rec.size))
-        state = TokenState.EXACT if tokens is not None else TokenState.ESTIMATED
+        tokens = self.cache.get(self.encoding, rec.hash, rec.size)
         return FileState(
-            rel, rec.size, rec.mtime_ns, rec.ino, rec.hash, tokens, state, racy=rec.racy
+            rel,
+            rec.size,
+            mtime_ns=rec.mtime_ns,
+            ino=rec.ino,
+            hash=rec.hash,
+            tokens=tokens,
+            state=TokenState.EXACT if tokens is not None else TokenState.ESTIMATED,
+            racy=rec.racy,
         )
 
     # --- settings --------------------------------------------------------------------------
@@ -140,9 +194,9 @@ class Engine:
         """Adopt new settings; returns True when a rescan is needed."""
         old, self.settings = self.settings, settings
         if _pool_settings(settings) != _pool_settings(old):
-            self.pool.close()
-            self.pool = _make_pool(settings)
-            with self.lock:
+            self._pool.close()
+            self._pool = self._pool_factory(settings)
+            with self._lock:
                 for f in list(self.model.files.values()):
                     if f.hash is not None and f.state is not TokenState.SKIPPED:
                         self.model.put(self._state_from_record(f.rel, _record(f)))
@@ -234,17 +288,18 @@ class Engine:
         # The lock is taken per chunk so that a request (listFiles on the event loop) never
         # waits for a 100k-file diff: ~2k files take a few milliseconds.
         for start in range(0, len(found), DIFF_CHUNK):
-            with self.lock:
+            with self._lock:
                 self._diff_chunk(found[start : start + DIFF_CHUNK], force, to_read)
         seen = {ff.rel for ff in found}
         seen.update(sk.rel for sk in skipped)
-        with self.lock:
+        with self._lock:
             model = self.model
             for sk in skipped:
                 report.skipped[sk.reason.value] += 1
-                model.put(
-                    FileState(sk.rel, 0, state=TokenState.SKIPPED, skip=sk.reason, detail=sk.detail)
+                skip = FileState(
+                    sk.rel, 0, state=TokenState.SKIPPED, skip=sk.reason, detail=sk.detail
                 )
+                model.put(skip)
             in_scope = model.files if paths is None else [f.rel for f in model.files_under(paths)]
             gone = [rel for rel in in_scope if rel not in seen]
             for rel in gone:
@@ -274,16 +329,22 @@ class Engine:
                 continue
             to_read.append(ff.rel)
             if old is None:
-                model.put(FileState(ff.rel, ff.size, ff.mtime_ns, ff.ino))
+                model.put(FileState(ff.rel, ff.size, mtime_ns=ff.mtime_ns, ino=ff.ino))
             elif old.state is TokenState.EXACT:
-                stale = TokenState.STALE
-                model.put(
-                    FileState(ff.rel, ff.size, ff.mtime_ns, ff.ino, old.hash, old.tokens, stale)
+                stale = FileState(
+                    ff.rel,
+                    ff.size,
+                    mtime_ns=ff.mtime_ns,
+                    ino=ff.ino,
+                    hash=old.hash,
+                    tokens=old.tokens,
+                    state=TokenState.STALE,
                 )
+                model.put(stale)
 
     def _selected_first(self, rels: list[str]) -> list[str]:
         """Tokenize what the user is looking at before the rest."""
-        with self.lock:
+        with self._lock:
             selected = self.model.selection.is_selected
             return sorted(rels, key=lambda rel: (not selected(rel), rel))
 
@@ -300,12 +361,12 @@ class Engine:
             return self.cache.get(encoding, digest, size)
 
         total, done = len(rels), 0
-        listener.progress("tokenize", 0, total)
-        for batch in self.pool.count_files(str(self.root), rels, lookup, cancel):
+        listener.progress(0, total)
+        for batch in self._pool.count_files(str(self.root), rels, lookup, cancel):
             merged = self._merge(batch, report)
             done += len(batch)
             listener.counted(merged)
-            listener.progress("tokenize", done, total)
+            listener.progress(done, total)
             self.cache.maybe_flush()
 
     def _merge(self, batch: list[FileCount], report: ScanReport) -> list[FileState]:
@@ -313,7 +374,7 @@ class Engine:
         merged: list[FileState] = []
         records: dict[str, PathRecord] = {}
         removed: list[str] = []
-        with self.lock:
+        with self._lock:
             for fc in batch:
                 if fc.skip is SkipReason.VANISHED:
                     self.model.remove(fc.rel)
@@ -326,13 +387,12 @@ class Engine:
                     state = FileState(
                         fc.rel,
                         fc.size,
-                        fc.mtime_ns,
-                        fc.ino,
-                        fc.hash,
-                        None,
-                        TokenState.SKIPPED,
-                        fc.skip,
-                        fc.detail,
+                        mtime_ns=fc.mtime_ns,
+                        ino=fc.ino,
+                        hash=fc.hash,
+                        state=TokenState.SKIPPED,
+                        skip=fc.skip,
+                        detail=fc.detail,
                     )
                 else:
                     assert fc.tokens is not None
@@ -342,7 +402,13 @@ class Engine:
                         report.tokenized += 1
                         self.cache.put(self.encoding, fc.hash, fc.size, fc.tokens)
                     state = FileState(
-                        fc.rel, fc.size, fc.mtime_ns, fc.ino, fc.hash, fc.tokens, TokenState.EXACT
+                        fc.rel,
+                        fc.size,
+                        mtime_ns=fc.mtime_ns,
+                        ino=fc.ino,
+                        hash=fc.hash,
+                        tokens=fc.tokens,
+                        state=TokenState.EXACT,
                     )
                 self.model.put(state)
                 merged.append(state)
@@ -353,7 +419,7 @@ class Engine:
         return merged
 
     def _finish(self, report: ScanReport, persist: bool) -> None:
-        with self.lock:
+        with self._lock:
             st = self.stats
             st.scans += 1
             st.read += report.read
@@ -366,42 +432,160 @@ class Engine:
 
     # --- editor buffers --------------------------------------------------------------------
 
-    def set_overlay(self, rel: str, text: str) -> FileState:
-        """Count an unsaved editor buffer as the file's content until it is closed."""
-        import xxhash
+    def set_overlay(self, rel: str, text: str) -> FileState | None:
+        """Count an unsaved editor buffer as the file's content until it is closed.
 
-        data = text.encode("utf-8")
+        None when ``rel`` is not a counted file (ignored, skipped, unknown): an open buffer does
+        not change that. Buffer counts stay out of the persisted cache (see BUFFER_COUNTS_KEPT).
+        """
+        with self._lock:
+            old = self.model.files.get(rel)
+        if old is None or old.state is TokenState.SKIPPED:
+            return None
+        data = text.encode("utf-8", "surrogatepass")
         digest = xxhash.xxh3_64_intdigest(data)
-        tokens = self.cache.get(self.encoding, digest, len(data))
-        if tokens is None:
-            tokens = self.pool.count_text(text)
-            self.cache.put(self.encoding, digest, len(data), tokens)
-        with self.lock:
+        tokens = self._buffer_count(text, digest, len(data))
+        with self._lock:
             self.overlays[rel] = text
             old = self.model.files.get(rel)
             state = FileState(
                 rel,
                 len(data),
-                old.mtime_ns if old else 0,
-                old.ino if old else 0,
-                digest,
-                tokens,
-                TokenState.EXACT,
+                mtime_ns=old.mtime_ns if old else 0,
+                ino=old.ino if old else 0,
+                hash=digest,
+                tokens=tokens,
+                state=TokenState.EXACT,
             )
             self.model.put(state)
         return state
 
+    def _buffer_count(self, text: str, digest: int, size: int) -> int:
+        key = (self.encoding, digest, size)
+        tokens = self.cache.get(*key)
+        if tokens is None:
+            with self._lock:
+                tokens = self._buffer_counts.get(key)
+                if tokens is not None:
+                    self._buffer_counts.move_to_end(key)
+        if tokens is None:
+            tokens = self._pool.count_text(text)
+            with self._lock:
+                self._buffer_counts[key] = tokens
+                while len(self._buffer_counts) > BUFFER_COUNTS_KEPT:
+                    self._buffer_counts.popitem(last=False)
+        return tokens
+
+    def add_estimates(self, files: list[FoundFile]) -> None:
+        """Files new to the model join it as estimates (during a walk)."""
+        with self._lock:
+            model = self.model
+            for ff in files:
+                if ff.rel not in model.files:
+                    model.put(FileState(ff.rel, ff.size, mtime_ns=ff.mtime_ns, ino=ff.ino))
+
     def drop_overlay(self, rel: str) -> bool:
-        with self.lock:
+        with self._lock:
             return self.overlays.pop(rel, None) is not None
 
-    # --- reading for packing ---------------------------------------------------------------
+    # --- reads for the edges (each takes the lock once) -------------------------------------
+
+    def inspect(self, read: Callable[[WorkspaceModel], T]) -> T:
+        """Run ``read`` on a consistent model; it must not keep references to mutable parts."""
+        with self._lock:
+            return read(self.model)
+
+    def totals(self) -> tuple[Sums, Sums]:
+        """The selected files' sums and the whole folder's."""
+        with self._lock:
+            return self.model.selected_totals(), self.model.totals()
+
+    def list_dir(
+        self, rel: str, *, include_skipped: bool = False, new_files: frozenset[str] = frozenset()
+    ) -> list[DirEntry] | None:
+        with self._lock:
+            return list_dir(self.model, rel, include_skipped=include_skipped, new_files=new_files)
+
+    def knows(self, rel: str) -> bool:
+        with self._lock:
+            return rel in self.model.files
+
+    def take_changed_dirs(self) -> list[str]:
+        with self._lock:
+            return self.model.take_changed_dirs()
+
+    def telemetry(self) -> Telemetry:
+        with self._lock:
+            st = self.stats
+            skipped: Counter[str] = Counter(
+                f.skip.value for f in self.model.files.values() if f.skip is not None
+            )
+            return Telemetry(
+                files=self.model.totals().files,
+                skipped=skipped,
+                scans=st.scans,
+                read=st.read,
+                tokenized=st.tokenized,
+                cache_hits=st.cache_hits,
+                stage_seconds=dict(st.stage_seconds),
+                last_tokenized=st.last.tokenized,
+                last_read=st.last.read,
+                queue_depth=self._pool.queue_depth,
+                last_batch_seconds=self._pool.last_batch_seconds,
+            )
+
+    # --- the selection and profiles ---------------------------------------------------------
+
+    def set_checked(self, paths: Sequence[str], checked: bool) -> None:
+        with self._lock:
+            self.model.selection.set(paths, checked)
+
+    def selection(self) -> Selection:
+        """A copy of the selection rules."""
+        with self._lock:
+            return Selection(self.model.selection.rules)
+
+    def set_selection(self, selection: Selection) -> None:
+        with self._lock:
+            self.model.selection = Selection(selection.rules)
+
+    def save_profile(self, name: str) -> profiles.ProfileInfo:
+        with self._lock:
+            return profiles.save(self.root, name, self.model)
+
+    def load_profile(self, name: str) -> list[str]:
+        """Apply profile ``name``; returns the selected files that are new since it was saved."""
+        with self._lock:
+            return profiles.load(self.root, name, self.model)
+
+    # --- packing ----------------------------------------------------------------------------
+
+    def pack(
+        self, *, fmt: str = "xml", tree: bool = False, paths: Sequence[str] | None = None
+    ) -> PackResult:
+        """Pack ``paths`` (files or folders), or the current selection when None."""
+        with self._lock:
+            if paths is None:
+                candidates = self.model.files_selected()
+            else:
+                candidates = self.model.files_under(list(paths) or [ROOT])
+        result = pack_files(candidates, self.read_text, self.count_text, fmt=fmt, tree=tree)
+        self.cache.save()
+        return result
+
+    def count_text(self, text: str) -> int:
+        """``text → tokens`` through the content-addressed cache (pack wrappers, glue)."""
+        data = text.encode("utf-8", "surrogatepass")
+        digest, size = xxhash.xxh3_64_intdigest(data), len(data)
+        tokens = self.cache.get(self.encoding, digest, size)
+        if tokens is None:
+            tokens = self._pool.count_text(text)
+            self.cache.put(self.encoding, digest, size, tokens)
+        return tokens
 
     def read_text(self, rel: str) -> tuple[str, int | None] | None:
         """The text to pack for ``rel`` and its exact count when the cache still applies."""
-        import xxhash
-
-        with self.lock:
+        with self._lock:
             overlay = self.overlays.get(rel)
             f = self.model.files.get(rel)
         if overlay is not None:
@@ -415,7 +599,7 @@ class Engine:
         return text, tokens
 
     def close(self) -> None:
-        self.pool.close()
+        self._pool.close()
         self.cache.save()
 
 
@@ -432,12 +616,7 @@ class _EarlyEstimates:
         self.last_told = time.monotonic()
 
     def __call__(self, files: list[FoundFile]) -> None:
-        engine = self.engine
-        with engine.lock:
-            model = engine.model
-            for ff in files:
-                if ff.rel not in model.files:
-                    model.put(FileState(ff.rel, ff.size, ff.mtime_ns, ff.ino))
+        self.engine.add_estimates(files)
         self.found += len(files)
         now = time.monotonic()
         if now - self.last_told >= EARLY_ESTIMATE_SECONDS:
@@ -451,7 +630,3 @@ def _record(f: FileState, racy: bool = False) -> PathRecord:
 
 def _pool_settings(s: Settings) -> tuple[str, str, int, str]:
     return (s.encoding, s.pool_kind, s.pool_size, s.counter)
-
-
-def _make_pool(s: Settings) -> TokenizerPool:
-    return TokenizerPool(s.encoding, s.pool_kind, s.pool_size, counter=s.counter)

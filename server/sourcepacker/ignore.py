@@ -19,6 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 IGNORE_FILE_NAMES = (".gitignore", ".sourcepackerignore")
+#: Read from the root's ``.git`` folder (not any file named ``exclude``).
+INFO_EXCLUDE = ".git/info/exclude"
+
+
+def is_rules_file(rel: str) -> bool:
+    """True when a change to ``rel`` (relative to the root) may change the ignore rules."""
+    return rel == INFO_EXCLUDE or rel.rsplit("/", 1)[-1] in IGNORE_FILE_NAMES
+
 
 # POSIX classes as git's wildmatch knows them (ASCII only, like its ctype table).
 _CLASSES = {
@@ -357,7 +365,7 @@ class IgnoreRules:
         return rules
 
     def _base_lists(self) -> tuple[PatternList, ...]:
-        lists = [_read(self.root / ".git" / "info" / "exclude", "")]
+        lists = [_read(self.root / INFO_EXCLUDE, "")]
         if self._use_defaults:
             lists.append(parse_lines("\n".join(self.DEFAULT_IGNORES)))
         return tuple(p for p in lists if p.patterns)

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
+from dataclasses import dataclass
+
 from .model import DirNode, TokenState, WorkspaceModel
-from .protocol import Entry
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirEntry:
+    """One row of the tree; the daemon sends it as ``Entry`` (same fields, camelCased)."""
+
+    name: str
+    path: str
+    kind: str  # "file" | "dir"
+    size: int
+    tokens: int
+    state: str  # exact | estimated | stale | skipped
+    checked: str  # checked | unchecked | partial
+    file_count: int = 0
+    skip_reason: str | None = None
+    is_new: bool = False
 
 
 def list_dir(
-    model: WorkspaceModel, rel: str, *, include_skipped: bool, new_files: set[str]
-) -> list[Entry] | None:
+    model: WorkspaceModel, rel: str, *, include_skipped: bool, new_files: Set[str]
+) -> list[DirEntry] | None:
     """Entries of folder ``rel``; None when it is not a known folder."""
     node = model.dir(rel)
     if node is None:
@@ -21,7 +39,7 @@ def list_dir(
         if skipped and not include_skipped:
             continue
         files.append(
-            Entry(
+            DirEntry(
                 name=name,
                 path=f.rel,
                 kind="file",
@@ -39,9 +57,9 @@ def list_dir(
     return dirs + files
 
 
-def _dir_entry(model: WorkspaceModel, node: DirNode, new_files: set[str]) -> Entry:
+def _dir_entry(model: WorkspaceModel, node: DirNode, new_files: Set[str]) -> DirEntry:
     sums = node.sums
-    return Entry(
+    return DirEntry(
         name=node.rel.rsplit("/", 1)[-1],
         path=node.rel,
         kind="dir",

@@ -8,7 +8,7 @@ only descends into folders that hold a selection rule, and there are few of thos
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from enum import StrEnum
 
 from .selection import ROOT, Selection, ancestors, is_below, parent_of
@@ -36,6 +36,7 @@ class TokenState(StrEnum):
 class FileState:
     rel: str
     size: int
+    _: KW_ONLY  # eight more fields: built with keywords, never by position
     mtime_ns: int = 0
     ino: int = 0
     hash: int | None = None

@@ -39,13 +39,17 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import PurePosixPath
 
-__all__ = ["Pack", "PackFile", "PackFormat", "language_for", "render"]
+__all__ = ["FORMATS", "Pack", "PackFile", "PackFormat", "language_for", "render"]
 
 
 class PackFormat(StrEnum):
     XML = "xml"
     MARKDOWN = "markdown"
     PLAIN = "plain"
+
+
+#: The format names, in the order help texts list them: the one list every edge uses.
+FORMATS: tuple[str, ...] = tuple(f.value for f in PackFormat)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,20 +1,21 @@
-"""Pack what the user selected: gather texts and cached counts, render, count exactly.
+"""Pack chosen files: read their texts and cached counts, render, count the prompt exactly.
 
 The prompt's count is built from each file's cached count plus the glue around it
 (see :mod:`sourcepacker.pack`); the glue's own count is cached by content too, so packing an
-unchanged selection again loads no encoding at all.
+unchanged selection again loads no encoding at all. The engine calls :func:`pack_files` with
+the files it chose under its lock; reading happens outside it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import xxhash
-
-from .engine import Engine
 from .model import FileState, TokenState
 from .pack import PackFile, PackFormat, render
-from .selection import ROOT
+
+#: ``rel → (text, cached count or None)``, or None when the file cannot be read now.
+ReadText = Callable[[str], "tuple[str, int | None] | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,58 +27,26 @@ class PackResult:
     file_tokens: dict[str, int] = field(default_factory=dict)
 
 
-class CachedCounter:
-    """``text → tokens`` through the engine's content-addressed cache."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def __call__(self, text: str) -> int:
-        data = text.encode("utf-8", "surrogatepass")
-        digest, size = xxhash.xxh3_64_intdigest(data), len(data)
-        cache, encoding = self.engine.cache, self.engine.encoding
-        tokens = cache.get(encoding, digest, size)
-        if tokens is None:
-            tokens = self.engine.pool.count_text(text)
-            cache.put(encoding, digest, size, tokens)
-        return tokens
-
-
-def pack_selection(
-    engine: Engine,
+def pack_files(
+    candidates: Iterable[FileState],
+    read: ReadText,
+    count: Callable[[str], int],
     *,
     fmt: str = "xml",
     tree: bool = False,
-    paths: list[str] | None = None,
 ) -> PackResult:
-    """Pack ``paths`` (files or folders), or the current selection when None."""
-    chosen, skipped = _choose(engine, paths)
+    """Pack the countable ``candidates``; skipped and unreadable ones are reported, not packed."""
     files: list[PackFile] = []
-    for f in chosen:
-        read = engine.read_text(f.rel)
-        if read is None:
+    skipped: list[dict[str, str]] = []
+    for f in candidates:
+        if f.state is TokenState.SKIPPED:
+            skipped.append({"path": f.rel, "reason": f.skip.value if f.skip else "skipped"})
+            continue
+        got = read(f.rel)
+        if got is None:
             skipped.append({"path": f.rel, "reason": "unreadable"})
             continue
-        text, tokens = read
+        text, tokens = got
         files.append(PackFile(f.rel, text, tokens))
-    pack = render(files, PackFormat(fmt), tree=tree, count=CachedCounter(engine))
-    engine.cache.save()
+    pack = render(files, PackFormat(fmt), tree=tree, count=count)
     return PackResult(pack.text, pack.tokens, pack.file_count, skipped, dict(pack.file_tokens))
-
-
-def _choose(
-    engine: Engine, paths: list[str] | None
-) -> tuple[list[FileState], list[dict[str, str]]]:
-    with engine.lock:
-        model = engine.model
-        if paths is None:
-            candidates = model.files_selected()
-        else:
-            candidates = model.files_under(paths or [ROOT])
-    chosen = [f for f in candidates if f.state is not TokenState.SKIPPED]
-    skipped = [
-        {"path": f.rel, "reason": f.skip.value if f.skip else "skipped"}
-        for f in candidates
-        if f.state is TokenState.SKIPPED
-    ]
-    return chosen, skipped

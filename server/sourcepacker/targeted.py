@@ -8,9 +8,10 @@ import stat
 import threading
 from pathlib import Path
 
+from .fs import is_binary_name, is_inside, special_kind
 from .ignore import IgnoreRules
 from .selection import ancestors, is_below, parent_of
-from .walk import BINARY_EXTENSIONS, FoundFile, Skipped, SkipReason, _special_kind, walk
+from .walk import FoundFile, Skipped, SkipReason, walk
 
 
 def walk_path(
@@ -59,9 +60,8 @@ def _ignored(rules: IgnoreRules, rel: str, is_dir: bool) -> bool:
 
 
 def _linked_file(root: Path, rel: str, max_size: int) -> tuple[list[FoundFile], list[Skipped]]:
-    real_root = os.path.realpath(root)
     real = os.path.realpath(root / rel)
-    if not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)):
+    if not is_inside(os.path.realpath(root), real):
         return [], [Skipped(rel, SkipReason.SYMLINK_OUTSIDE, real)]
     try:
         st = os.stat(real)
@@ -74,12 +74,9 @@ def _linked_file(root: Path, rel: str, max_size: int) -> tuple[list[FoundFile], 
 
 def _classify(rel: str, st: os.stat_result, max_size: int) -> tuple[list[FoundFile], list[Skipped]]:
     if not stat.S_ISREG(st.st_mode):
-        return [], [Skipped(rel, SkipReason.SPECIAL, _special_kind(st.st_mode))]
-    # The same test as the full walk, by name before size: otherwise a file event would count
-    # a ``.bin`` file that a full scan skips, and the two would disagree on the totals.
-    name = rel.rsplit("/", 1)[-1]
-    dot = name.rfind(".")
-    if dot > 0 and name[dot:].lower() in BINARY_EXTENSIONS:
+        return [], [Skipped(rel, SkipReason.SPECIAL, special_kind(st.st_mode))]
+    # By name before size, as the full walk does: the two must agree on the totals.
+    if is_binary_name(rel):
         return [], [Skipped(rel, SkipReason.BINARY, "extension")]
     if st.st_size > max_size:
         return [], [Skipped(rel, SkipReason.TOO_LARGE, f"{st.st_size} bytes > {max_size}")]

@@ -15,7 +15,6 @@ import os
 import re
 import stat
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,18 +22,9 @@ from enum import StrEnum
 from operator import attrgetter
 from pathlib import Path
 
-from sourcepacker.ignore import DirRules, IgnoreRules, as_match_text
+from .fs import is_binary_name, is_inside, special_kind
+from .ignore import DirRules, IgnoreRules, as_match_text
 
-# Skipped by name alone, before any syscall; anything missed is caught by the NUL check.
-BINARY_EXTENSIONS: frozenset[str] = frozenset({
-    ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ico", ".icns", ".psd",
-    ".heic", ".avif", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tar", ".lz4",
-    ".jar", ".war", ".ear", ".whl", ".egg", ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt",
-    ".pptx", ".odt", ".so", ".dll", ".dylib", ".exe", ".bin", ".o", ".a", ".lib", ".pyc", ".pyo",
-    ".pyd", ".class", ".dex", ".wasm", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4",
-    ".m4a", ".wav", ".ogg", ".flac", ".avi", ".mov", ".mkv", ".webm", ".sqlite", ".sqlite3",
-    ".db", ".pkl", ".pickle", ".npy", ".npz", ".parquet", ".onnx", ".pt", ".pth", ".safetensors",
-})  # fmt: skip
 _NUL_WINDOW = 8192  # git's own binary heuristic looks at the first 8000 bytes for a NUL
 
 
@@ -78,7 +68,6 @@ class WalkResult:
     skipped: list[Skipped]
     ignored: int
     dirs: int
-    seconds: float
     #: Symlinked folders met (followed or refused as loops).
     linked_dirs: int = 0
 
@@ -101,14 +90,6 @@ def decode_text(data: bytes) -> str | SkipReason:
 
 def _no_match(_text: str) -> re.Match[str] | None:
     return None
-
-
-def _special_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "fifo"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    return "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "other"
 
 
 @dataclass(slots=True)
@@ -267,7 +248,7 @@ class _Walker:
                 or not (included or include(rel, False))
             ):
                 out.ignored += 1
-            elif (dot := name.rfind(".")) > 0 and name[dot:].lower() in BINARY_EXTENSIONS:
+            elif is_binary_name(name):
                 skipped.append(Skipped(rel, SkipReason.BINARY, "extension"))
             else:
                 try:
@@ -318,7 +299,7 @@ class _Walker:
         is_dir = stat.S_ISDIR(st.st_mode)
         if rules.is_ignored(rel, is_dir):
             out.ignored += 1
-        elif entry.is_symlink() and not self._inside(entry.path):
+        elif entry.is_symlink() and not is_inside(self.root_real, entry.path):
             target = os.path.realpath(entry.path)
             out.skipped.append(Skipped(rel, SkipReason.SYMLINK_OUTSIDE, target))
         elif is_dir:
@@ -326,24 +307,19 @@ class _Walker:
             with self.lock:
                 self.links.append((_Dir(entry.path, rel, inc), (st.st_dev, st.st_ino)))
         elif not stat.S_ISREG(st.st_mode):
-            out.skipped.append(Skipped(rel, SkipReason.SPECIAL, _special_kind(st.st_mode)))
+            out.skipped.append(Skipped(rel, SkipReason.SPECIAL, special_kind(st.st_mode)))
         elif not (included or self.rules.include_matches(rel, False)):
             out.ignored += 1
         else:
             self._linked_file(rel, st, out)
 
     def _linked_file(self, rel: str, st: os.stat_result, out: _Out) -> None:
-        dot = rel.rfind(".")
-        if dot > rel.rfind("/") + 1 and rel[dot:].lower() in BINARY_EXTENSIONS:
+        if is_binary_name(rel):
             out.skipped.append(Skipped(rel, SkipReason.BINARY, "extension"))
         elif st.st_size > self.max_size:
             out.skipped.append(Skipped(rel, SkipReason.TOO_LARGE, f"{st.st_size} bytes"))
         else:
             out.files.append(FoundFile(rel, st.st_size, st.st_mtime_ns, st.st_ino))
-
-    def _inside(self, path: str) -> bool:
-        real = os.path.realpath(path)
-        return real == self.root_real or real.startswith(self.root_real.rstrip(os.sep) + os.sep)
 
 
 def walk(
@@ -363,13 +339,9 @@ def walk(
     ``root``, not ignored) limits the walk to it; the caller checks ``linked_dirs``, since
     which link wins a loop can depend on folders outside the subtree.
     """
-    start = time.perf_counter()
     walker = _Walker(root, rules, max_size, cancel or threading.Event(), on_batch)
     with ThreadPoolExecutor(max(1, workers), thread_name_prefix="sourcepacker-walk") as pool:
         walker.run(pool, subtree)
     walker.files.sort(key=attrgetter("rel"))
     walker.skipped.sort(key=attrgetter("rel"))
-    elapsed = time.perf_counter() - start
-    return WalkResult(
-        walker.files, walker.skipped, walker.ignored, walker.dirs, elapsed, walker.linked_dirs
-    )
+    return WalkResult(walker.files, walker.skipped, walker.ignored, walker.dirs, walker.linked_dirs)

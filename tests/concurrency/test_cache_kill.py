@@ -40,7 +40,7 @@ WRITER = textwrap.dedent(
 
 
 def test_sigkill_during_save_leaves_a_loadable_cache(tmp_path: Path) -> None:
-    path = tmp_path / "cache" / "cache-v1.msgpack"
+    path = tmp_path / "cache" / "cache-v2.msgpack"
     rng = random.Random(20240601)
     last_marker = 0
     for _ in range(5):
@@ -77,9 +77,9 @@ def test_sigkill_during_save_leaves_a_loadable_cache(tmp_path: Path) -> None:
 
 
 def test_stale_temp_files_of_killed_writers_are_removed(tmp_path: Path) -> None:
-    path = tmp_path / "cache-v1.msgpack"
-    old = tmp_path / ".cache-v1.msgpack.abandoned.tmp"
-    fresh = tmp_path / ".cache-v1.msgpack.inflight.tmp"
+    path = tmp_path / "cache-v2.msgpack"
+    old = tmp_path / ".cache-v2.msgpack.abandoned.tmp"
+    fresh = tmp_path / ".cache-v2.msgpack.inflight.tmp"
     other = tmp_path / "unrelated.tmp"
     for p in (old, fresh, other):
         p.write_bytes(b"partial")

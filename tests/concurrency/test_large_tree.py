@@ -18,7 +18,7 @@ from sourcepacker.engine import Engine
 from sourcepacker.model import FileState
 from sourcepacker.settings import Settings
 from sourcepacker.vocab import get_encoding
-from sptree import OLD_NS, FakePool, age, assert_consistent, fresh_count, snapshot
+from sptree import OLD_NS, age, assert_consistent, fake_pool, fresh_count, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -68,17 +68,21 @@ def mutate(root: Path, rng: random.Random, clock: list[int]) -> None:
 def test_random_changes_between_scans_match_a_fresh_count(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     rels = build(root)
-    engine = Engine(root, SETTINGS, cache=TokenCache.load(tmp_path / "cache.msgpack"))
+    cache_path = tmp_path / "cache.msgpack"
+    real = Engine(root, SETTINGS, cache=TokenCache.load(cache_path))
     rng, clock = random.Random(7), [OLD_NS]
     try:
-        first = engine.scan()  # the real encoding, all 10k files
+        first = real.scan()  # the real encoding, all 10k files
         assert (first.files, first.tokenized + first.cache_hits) == (FILES, FILES)
         enc = get_encoding(SETTINGS.encoding)
         for rel in rng.sample(rels, 200):
             text = (root / rel).read_text(encoding="utf-8")
-            assert engine.model.files[rel].tokens == len(enc.encode_ordinary(text))
-        engine.pool.close()
-        engine.pool = FakePool()
+            assert real.model.files[rel].tokens == len(enc.encode_ordinary(text))
+    finally:
+        real.close()
+    # The same folder reopened from the persisted cache, now counting with the fake tokenizer.
+    engine = Engine(root, SETTINGS, cache=TokenCache.load(cache_path), pool_factory=fake_pool)
+    try:
         for changes in (1, 300):
             for _ in range(changes):
                 mutate(root, rng, clock)
@@ -87,10 +91,8 @@ def test_random_changes_between_scans_match_a_fresh_count(tmp_path: Path) -> Non
             assert_consistent(engine.model)
             # Files unchanged since the real-encoding scan keep their real counts; the fresh
             # count must see the same mix, so it reuses a copy of the engine's cache.
-            check = Engine(root, SETTINGS, cache=TokenCache.load(None))
+            check = Engine(root, SETTINGS, cache=TokenCache.load(None), pool_factory=fake_pool)
             check.cache.tokens = dict(engine.cache.tokens)
-            check.pool.close()
-            check.pool = FakePool()
             check.scan()
             assert snapshot(engine.model) == snapshot(check.model)
             assert engine.model.totals() == check.model.totals()
@@ -106,21 +108,19 @@ class NonNegative:
         self.batches = 0
 
     def discovered(self, files: int) -> None: ...
-    def progress(self, phase: str, done: int, total: int) -> None: ...
+    def progress(self, done: int, total: int) -> None: ...
 
     def counted(self, files: list[FileState]) -> None:
         self.batches += 1
-        with self.engine.lock:
-            s = self.engine.model.totals()
+        _selected, s = self.engine.totals()
         assert min(s.files, s.size, s.exact, s.estimated, s.pending) >= 0
 
 
 def test_scan_during_edits_converges_after_one_more_scan(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     build(root)
-    engine = Engine(root, SETTINGS, cache=TokenCache.load(tmp_path / "cache.msgpack"))
-    engine.pool.close()
-    engine.pool = FakePool()
+    cache = TokenCache.load(tmp_path / "cache.msgpack")
+    engine = Engine(root, SETTINGS, cache=cache, pool_factory=fake_pool)
     stop, started = threading.Event(), threading.Event()
     errors: list[BaseException] = []
     edits = [0]

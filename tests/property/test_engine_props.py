@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sourcepacker.cache import TokenCache
 from sourcepacker.engine import Engine
 from sourcepacker.settings import Settings
-from sptree import OLD_NS, FakePool, assert_consistent, fresh_count, snapshot
+from sptree import OLD_NS, assert_consistent, fake_pool, fresh_count, snapshot
 
 MAX_SIZE = 64
 DIRS = ["", "a", "a/b", "c"]
@@ -108,8 +108,7 @@ def test_incremental_equals_full_recount(
         for rel, data in initial:
             ws.apply(Write(rel, data))
         cache_path = Path(tmp) / "cache.msgpack"
-        engine = Engine(root, SETTINGS, cache=TokenCache.load(cache_path))
-        engine.pool = FakePool()
+        engine = Engine(root, SETTINGS, cache=TokenCache.load(cache_path), pool_factory=fake_pool)
         try:
             engine.scan()
             for ops, targeted in edits:
@@ -125,8 +124,7 @@ def test_incremental_equals_full_recount(
         finally:
             engine.close()
         # A restart from the persisted snapshot agrees too, without reading anything.
-        again = Engine(root, SETTINGS, cache=TokenCache.load(cache_path))
-        again.pool = FakePool()
+        again = Engine(root, SETTINGS, cache=TokenCache.load(cache_path), pool_factory=fake_pool)
         report = again.scan()
         again.pool.close()
         assert snapshot(again.model) == snapshot(fresh_count(root, SETTINGS).model)

@@ -16,7 +16,7 @@ import sourcepacker.engine as engine_module
 from sourcepacker.engine import Engine
 from sourcepacker.model import TokenState
 from sourcepacker.walk import SkipReason, WalkResult
-from sptree import OLD_NS, FakePool, age, fake_count, make_tree
+from sptree import OLD_NS, FakePool, age, fake_count, fake_pool, make_tree
 
 SECOND = 1_000_000_000
 
@@ -178,11 +178,10 @@ def test_settings_cache_dir_is_used(tmp_path: Path) -> None:
     root = make_tree(tmp_path / "ws", TREE)
     age(root)
     settings = Settings(cache_dir=str(tmp_path / "elsewhere"), pool_size=2)
-    engine = Engine(root, settings)
-    engine.pool = FakePool()
+    engine = Engine(root, settings, pool_factory=fake_pool)
     engine.scan()
     engine.close()
-    assert [p.name for p in (tmp_path / "elsewhere").iterdir()] == ["cache-v1.msgpack"]
+    assert [p.name for p in (tmp_path / "elsewhere").iterdir()] == ["cache-v2.msgpack"]
     assert not (root / ".sourcepacker").exists()
     again = Engine(root, settings)
     assert again.scan().read == 0

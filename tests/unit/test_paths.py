@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sourcepacker.paths import OutsideWorkspaceError, rel_from_uri, safe_rel
+from sourcepacker.daemon.paths import OutsideWorkspaceError, rel_from_uri, safe_rel
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from sourcepacker import protocol
+from sourcepacker.daemon import protocol
 
 TS = Path(__file__).parents[2] / "clients" / "vscode" / "src" / "protocol.ts"
 #: Python class name → TypeScript interface name, where they differ.

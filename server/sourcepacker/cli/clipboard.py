@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import sys
 
+from .errors import CliError
+
 #: Tried in order; each reads the text on stdin.
 CANDIDATES: tuple[tuple[str, ...], ...] = (
     ("pbcopy",),
@@ -19,8 +21,6 @@ CANDIDATES: tuple[tuple[str, ...], ...] = (
 
 def copy_to_clipboard(text: str) -> str:
     """Copy ``text``; returns the tool's name, raises with a plain reason when none works."""
-    from .cli import CliError
-
     for argv in CANDIDATES:
         if argv[0] == "wl-copy" and not os.environ.get("WAYLAND_DISPLAY"):
             continue

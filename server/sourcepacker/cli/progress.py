@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .engine import Engine, ScanReport
-from .model import FileState
+from ..engine import Engine, ScanReport
+from ..model import FileState
 
 
 class _TerminalListener:
@@ -18,15 +18,14 @@ class _TerminalListener:
         self.task = progress.add_task("Scanning", total=None, tokens="")
 
     def _tokens(self) -> str:
-        with self.engine.lock:
-            sums = self.engine.model.totals()
+        _selected, sums = self.engine.totals()
         marker = "~" if sums.pending else ""
         return f"{marker}{sums.tokens:,} tokens"
 
     def discovered(self, files: int) -> None:
         self.bar.update(self.task, description=f"Found {files:,} files", tokens=self._tokens())
 
-    def progress(self, phase: str, done: int, total: int) -> None:
+    def progress(self, done: int, total: int) -> None:
         self.bar.update(
             self.task,
             description="Tokenizing",
@@ -58,7 +57,7 @@ def scan_with_progress(engine: Engine, *, show: bool, paths: list[str] | None = 
 
 
 def print_stats(engine: Engine, report: ScanReport) -> None:
-    sums = engine.model.totals()
+    _selected, sums = engine.totals()
     out = sys.stderr
     print(f"files found:  {report.files:,}", file=out)
     print(f"read+hashed:  {report.read:,}", file=out)

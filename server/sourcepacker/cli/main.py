@@ -14,14 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
+from .. import __version__
+from ..pack import FORMATS
+from .errors import CliError
 
 if TYPE_CHECKING:
-    from .engine import ScanReport
-
-
-class CliError(Exception):
-    """A problem the user can fix; printed as one line, exit status 1."""
+    from ..engine import Engine, ScanReport
+    from ..settings import Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,8 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    from .backends import BackendUnavailableError
-    from .vocab import EncodingUnavailableError  # cheap: tiktoken itself loads lazily
+    from ..backends import BackendUnavailableError
+    from ..vocab import EncodingUnavailableError  # cheap: tiktoken itself loads lazily
 
     try:
         result: int = args.run(args)
@@ -57,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     pack = sub.add_parser("pack", help="pack files into one prompt and count its tokens")
     pack.add_argument("paths", nargs="+", type=Path, help="files and folders to pack")
     _engine_options(pack)
-    pack.add_argument("--format", choices=["xml", "markdown", "plain"], default=None)
+    pack.add_argument("--format", choices=FORMATS, default=None)
     pack.add_argument("-o", "--output", type=Path, help="write the prompt to FILE")
     pack.add_argument("--copy", action="store_true", help="copy the prompt to the clipboard")
     pack.add_argument("--tree", action="store_true", help="start with a directory tree")
@@ -105,8 +104,8 @@ def _positive(text: str) -> int:
     return value
 
 
-def _settings(args: argparse.Namespace) -> object:
-    from .settings import Settings
+def _settings(args: argparse.Namespace) -> Settings:
+    from ..settings import Settings
 
     s = Settings()
     changes: dict[str, object] = {}
@@ -161,37 +160,28 @@ def resolve_root(paths: Sequence[Path], root: Path | None) -> tuple[Path, list[s
     return root, rels
 
 
-def _open_engine(args: argparse.Namespace, root: Path) -> object:
-    from .engine import Engine
-    from .settings import Settings
+def _open_engine(args: argparse.Namespace, root: Path) -> Engine:
+    from ..engine import Engine
 
-    settings = _settings(args)
-    assert isinstance(settings, Settings)
-    return Engine(root, settings)
+    return Engine(root, _settings(args))
 
 
-def _scan(engine: object, args: argparse.Namespace, paths: list[str] | None = None) -> ScanReport:
+def _scan(engine: Engine, args: argparse.Namespace, paths: list[str] | None = None) -> ScanReport:
     """Scan the whole root, or only ``paths`` (packing two files must not walk a home dir)."""
-    from .engine import Engine
     from .progress import scan_with_progress
 
-    assert isinstance(engine, Engine)
     whole = paths is None or "" in paths
     show = sys.stderr.isatty() and not args.json
     return scan_with_progress(engine, show=show, paths=None if whole else paths)
 
 
 def _run_pack(args: argparse.Namespace) -> int:
-    from .engine import Engine
-    from .packing import pack_selection
-
     root, rels = resolve_root(args.paths, args.root)
     engine = _open_engine(args, root)
-    assert isinstance(engine, Engine)
     try:
         report = _scan(engine, args, rels)
-        engine.model.selection.set(rels, True)
-        result = pack_selection(engine, fmt=args.format or engine.settings.format, tree=args.tree)
+        engine.set_checked(rels, True)
+        result = engine.pack(fmt=args.format or engine.settings.format, tree=args.tree)
     finally:
         engine.close()
     if args.output:
@@ -233,12 +223,10 @@ def _run_pack(args: argparse.Namespace) -> int:
 
 
 def _run_tokens(args: argparse.Namespace) -> int:
-    from .engine import Engine
-    from .report import token_table
+    from .tables import token_table
 
     root, _ = resolve_root([args.path], args.root)
     engine = _open_engine(args, root)
-    assert isinstance(engine, Engine)
     try:
         report = _scan(engine, args)
     finally:
@@ -266,7 +254,7 @@ def table_text(table: dict[str, object]) -> str:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from .server import serve
+    from ..daemon import serve  # the only way from cli/ to daemon/: lazy, for the command
 
     serve()
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
+from ..fs import is_inside
+
 
 class OutsideWorkspaceError(ValueError):
     pass
@@ -26,8 +28,7 @@ def safe_rel(root: Path, rel: str) -> str:
         raise OutsideWorkspaceError(f"{rel!r} leaves the workspace folder")
     clean = "/".join(p for p in pure.parts if p not in ("", "."))
     real_root = os.path.realpath(root)
-    real = os.path.realpath(os.path.join(real_root, clean))
-    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+    if not is_inside(real_root, os.path.join(real_root, clean)):
         raise OutsideWorkspaceError(f"{rel!r} resolves outside the workspace folder")
     return clean
 

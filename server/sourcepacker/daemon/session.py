@@ -1,0 +1,242 @@
+"""One workspace folder inside the daemon: its engine, its scans and its notifications.
+
+Scans run on the session's own executor (never pygls's pool, whose threads also read stdin).
+Single flight: a new whole-folder scan request cancels the running one and becomes its
+follow-up; requests that arrive meanwhile merge into that one follow-up. The engine calls the
+listener from the scan thread; the listener only hands data to the event loop, which alone
+talks to the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pygls.progress import Progress as ProgressClient
+
+from ..engine import Engine, ScanReport
+from ..ignore import is_rules_file
+from ..model import FileState, Sums
+from ..profiles import load_last, save_last
+from .notify import Notifier, Progress, Sender
+from .protocol import TokenSum, Totals
+from .timers import Debouncer
+
+log = logging.getLogger(__name__)
+
+#: The cache is written this long after the last scan (and at shutdown, and every ~1k entries).
+SAVE_AFTER_QUIET_SECONDS = 2.0
+#: Clicks in quick succession (a user ticking files) end in one write of the selection.
+SELECTION_SAVE_DELAY_SECONDS = 0.5
+#: File events are gathered this long from the first one: a branch switch's burst is one scan.
+EVENT_BATCH_SECONDS = 0.03
+#: Beyond this many changed paths a whole-folder rescan is cheaper than targeted stats.
+MAX_TARGETED_PATHS = 2000
+
+
+def token_sum(s: Sums) -> TokenSum:
+    return TokenSum(s.tokens, s.exact, s.estimated, s.files, s.pending)
+
+
+@dataclass
+class _ScanRequest:
+    paths: set[str] | None = None  # None: the whole folder
+    force: bool = False
+    waiters: list[asyncio.Future[ScanReport]] = field(default_factory=list)
+
+    def merge(self, paths: list[str] | None, force: bool) -> None:
+        if paths is None or self.paths is None:
+            self.paths = None
+        else:
+            self.paths.update(paths)
+        self.force = self.force or force
+
+
+class Session:
+    """Made on the event loop; ``engine`` is the folder's engine (tests pass a fake-pool one)."""
+
+    def __init__(
+        self, root_uri: str, engine: Engine, send: Sender, progress: ProgressClient | None
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        self.root_uri = root_uri
+        self.engine = engine
+        self.root: Path = engine.root
+        self.progress_client = progress
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="sp-scan")
+        self.new_files: frozenset[str] = frozenset()
+        self.notifier = Notifier(root_uri, engine, self.totals, send, loop)
+        self._running: asyncio.Task[None] | None = None
+        self._cancel = threading.Event()
+        self._queued: _ScanRequest | None = None
+        self._save = Debouncer(
+            loop,
+            SAVE_AFTER_QUIET_SECONDS,
+            lambda: loop.run_in_executor(self.executor, self._write_cache),
+        )
+        self._selection = Debouncer(
+            loop,
+            SELECTION_SAVE_DELAY_SECONDS,
+            lambda: loop.run_in_executor(None, self._write_selection),
+        )
+        self._events: set[str] | None = set()  # None: rescan the whole folder
+        self._event_batch = Debouncer(loop, EVENT_BATCH_SECONDS, self._flush_events)
+        self.scanning = False
+        if self.cache_dir is not None:
+            engine.set_selection(load_last(self.cache_dir))
+
+    @property
+    def cache_dir(self) -> Path | None:
+        path = self.engine.cache.path
+        return path.parent if path is not None else None
+
+    def totals(self) -> Totals:
+        selected, workspace = self.engine.totals()
+        return Totals(
+            self.root_uri, token_sum(selected), token_sum(workspace), self.engine.encoding
+        )
+
+    def remember_selection(self) -> None:
+        """Persist the selection soon, off the event loop (the write fsyncs)."""
+        if self.cache_dir is not None:
+            self._selection.poke()
+
+    def _write_selection(self) -> None:
+        if self.cache_dir is None:
+            return
+        try:
+            save_last(self.cache_dir, self.engine.selection())
+        except OSError as exc:
+            log.warning("cannot save the selection: %s", exc)
+
+    # --- scans -----------------------------------------------------------------------------
+
+    def file_changed(self, rel: str) -> None:
+        """A file event for ``rel`` ("" = the folder itself); scanned after a short batch."""
+        if rel == "" or is_rules_file(rel):
+            self.engine.invalidate_rules()
+            self._events = None  # rules changed: every path may flip
+        elif self._events is not None:
+            self._events.add(rel)
+        self._event_batch.arm()
+
+    def _flush_events(self) -> None:
+        paths, self._events = self._events, set()
+        if paths is None or len(paths) > MAX_TARGETED_PATHS:
+            self.request_scan()
+        elif paths:
+            self.request_scan(sorted(paths))
+
+    def request_scan(
+        self, paths: list[str] | None = None, force: bool = False
+    ) -> asyncio.Future[ScanReport]:
+        """Queue a scan (merging with a queued one) and cancel the running one."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[ScanReport] = loop.create_future()
+        if self._queued is None:
+            self._queued = _ScanRequest(None if paths is None else set(paths), force)
+        else:
+            self._queued.merge(paths, force)
+        self._queued.waiters.append(waiter)
+        if self._running is None or self._running.done():
+            self._running = loop.create_task(self._drain())
+        elif paths is None:
+            self._cancel.set()  # a whole-folder scan supersedes the running one
+        return waiter
+
+    async def _drain(self) -> None:
+        while self._queued is not None:
+            request, self._queued = self._queued, None
+            self._cancel = threading.Event()
+            try:
+                report = await self._run(request)
+            except Exception as exc:  # one failed scan must not stop the daemon
+                log.exception("scan of %s failed", self.root)
+                for w in request.waiters:
+                    if not w.done():
+                        w.set_exception(exc)
+                continue
+            for w in request.waiters:
+                if not w.done():
+                    w.set_result(report)
+
+    async def _run(self, request: _ScanRequest) -> ScanReport:
+        loop = asyncio.get_running_loop()
+        if self.progress_client is None:
+            progress = Progress(None, None, loop)
+        else:
+            progress = await Progress.start(
+                self.progress_client, loop, "Scanning", on_cancel=self._cancel.set
+            )
+        listener = _Listener(self, loop, progress, self._cancel)
+        paths = sorted(request.paths) if request.paths is not None else None
+        cancel = self._cancel
+        self.scanning = True
+        try:
+            report = await loop.run_in_executor(
+                self.executor,
+                lambda: self.engine.scan(
+                    force=request.force,
+                    paths=paths,
+                    cancel=cancel,
+                    listener=listener,
+                    persist=False,
+                ),
+            )
+        finally:
+            self.scanning = False
+            progress.end()
+            self.notifier.flush_now()
+            self._save.poke()  # write the cache once things are quiet, not after every event
+        return report
+
+    def _write_cache(self) -> None:
+        self.engine.cache.save()
+
+    def cancel_scans(self) -> None:
+        self._queued = None
+        self._cancel.set()
+
+    def stop(self) -> None:
+        """On the event loop, before :meth:`close`: no new scans, no pending timers."""
+        self._save.cancel()
+        self._event_batch.cancel()
+        if self._selection.cancel():
+            self._write_selection()  # the user's last click must survive the restart
+        self.cancel_scans()
+
+    def close(self) -> None:
+        """Off the event loop: wait for the scan thread, stop the pool, write the cache."""
+        self.cancel_scans()
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        self.engine.close()
+
+
+class _Listener:
+    """Engine callbacks (scan thread) → event loop."""
+
+    def __init__(
+        self,
+        session: Session,
+        loop: asyncio.AbstractEventLoop,
+        progress: Progress,
+        cancel: threading.Event,
+    ) -> None:
+        self.session, self.loop, self.bar, self.cancel = session, loop, progress, cancel
+
+    def discovered(self, files: int) -> None:
+        self.loop.call_soon_threadsafe(self.session.notifier.totals_changed, True)
+        self.loop.call_soon_threadsafe(self.bar.report, f"Found {files:,} files", None)
+
+    def progress(self, done: int, total: int) -> None:
+        if self.bar.cancelled():
+            self.cancel.set()
+        pct = int(done * 100 / total) if total else 100
+        self.loop.call_soon_threadsafe(self.bar.report, f"Tokenizing {done:,}/{total:,}", pct)
+
+    def counted(self, files: list[FileState]) -> None:
+        self.loop.call_soon_threadsafe(self.session.notifier.files_changed, files)
