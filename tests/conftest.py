@@ -15,6 +15,14 @@ from sptree import fake_pool
 EngineFactory = Callable[..., Engine]
 
 
+@pytest.fixture(autouse=True)
+def _hermetic_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test writes into the developer's own cache directory (tests may override this)."""
+    monkeypatch.setenv("SOURCEPACKER_CACHE_DIR", str(tmp_path_factory.mktemp("user-cache")))
+
+
 @pytest.fixture
 def engine_factory(tmp_path: Path) -> Iterator[EngineFactory]:
     """Engines over a root with their cache in ``tmp_path/cache``; closed at teardown.

@@ -256,20 +256,18 @@ def _remove_stale_temps(path: Path) -> None:
 
 
 def default_cache_dir(root: Path, override: str | os.PathLike[str] | None = None) -> Path:
-    """Where the cache of workspace ``root`` lives.
+    """Where the cache of workspace ``root`` lives: never inside the workspace by default.
 
-    Precedence: explicit override → ``$SOURCEPACKER_CACHE_DIR`` (one sub-folder per workspace)
-    → ``ROOT/.sourcepacker/cache`` → the user cache dir when the workspace is read-only.
+    Precedence: explicit override (``--cache-dir``, the ``cacheDir`` setting) →
+    ``$SOURCEPACKER_CACHE_DIR`` (one sub-folder per workspace) → the user's cache directory
+    (platformdirs: ``~/.cache/sourcepacker`` on Linux), one sub-folder per workspace keyed by
+    its real path. Pointing the CLI at someone else's checkout leaves no file in it.
     """
     if override:
         return Path(override)
     env = os.environ.get(ENV_CACHE_DIR)
     if env:
         return Path(env) / _workspace_key(root)
-    in_tree = root / ".sourcepacker" / "cache"
-    if _ensure_writable(in_tree):
-        _write_self_ignore(in_tree)
-        return in_tree
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("sourcepacker")) / _workspace_key(root)
@@ -279,25 +277,5 @@ def _workspace_key(root: Path) -> str:
     import xxhash
 
     resolved = str(root.resolve())
-    return f"{Path(resolved).name or 'root'}-{xxhash.xxh3_64_hexdigest(resolved.encode())[:12]}"
-
-
-def _ensure_writable(directory: Path) -> bool:
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    return os.access(directory, os.W_OK)
-
-
-def _write_self_ignore(directory: Path) -> None:
-    """A ``.gitignore`` of ``*`` in the cache dir, as ruff and pytest do for theirs.
-
-    Only the cache is ignored: profiles beside it in ``.sourcepacker/`` are meant for git.
-    """
-    marker = directory / ".gitignore"
-    if not marker.exists():
-        try:
-            marker.write_text("# Created by sourcepacker; the cache never belongs in git.\n*\n")
-        except OSError:
-            pass
+    digest = xxhash.xxh3_64_hexdigest(os.fsencode(resolved))[:12]
+    return f"{Path(resolved).name or 'root'}-{digest}"

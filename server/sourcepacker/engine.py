@@ -13,6 +13,7 @@ counts as they converge.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -236,6 +237,7 @@ class Engine:
         report.stage_seconds["walk"] = time.perf_counter() - clock
         if cancel is not None and cancel.is_set():
             report.cancelled = True
+            self._finish(report, persist=False)  # a cancelled scan still counts as one
             return report
         clock = time.perf_counter()
         to_read = self._apply_discovery(found, skipped, paths, force, report)
@@ -505,6 +507,27 @@ class Engine:
     ) -> list[DirEntry] | None:
         with self._lock:
             return list_dir(self.model, rel, include_skipped=include_skipped, new_files=new_files)
+
+    def explain(self, rel: str) -> str | None:
+        """Why a path the user named adds no counted file; None when it adds some."""
+        with self._lock:
+            f = self.model.files.get(rel)
+            node = self.model.dir(rel)
+            if f is not None:
+                if f.state is not TokenState.SKIPPED:
+                    return None
+                reason = f.skip.value if f.skip else "skipped"
+                return f"{reason} ({f.detail})" if f.detail else reason
+            if node is not None and node.sums.files:
+                return None
+        path = self.root / rel
+        if not os.path.lexists(path):
+            return "missing"
+        if rel and self.rules.is_ignored(rel, path.is_dir()):
+            return "ignored (.gitignore, .sourcepackerignore, --exclude or the defaults)"
+        if rel and not path.is_dir() and not self.rules.is_included(rel):
+            return "not matched by --include"
+        return "no countable files" if path.is_dir() else "not counted"
 
     def knows(self, rel: str) -> bool:
         with self._lock:

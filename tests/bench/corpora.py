@@ -4,8 +4,9 @@
   and ``__pycache__`` (a copy, so both tools see exactly the same files and no bytecode).
 * ``large``   — a real tree from the registries, pinned: the Django sdist from PyPI
   (:data:`DJANGO`) and the ``typescript`` npm package (:data:`TYPESCRIPT`), side by side.
-* ``gen10k`` / ``gen100k`` — generated trees of unique, code-like files of a few hundred bytes
-  (10 × 10 × 10 dirs × 100 files for 100k; 10 × 10 dirs × 100 files for 10k), deterministic.
+* ``gen1k`` … ``gen300k`` — generated trees of unique, code-like files of a few hundred bytes
+  (100 files a folder: 10 folders for 1k, 10 × 10 for 10k, 10 × 10 × 10 for 100k,
+  10 × 10 × 10 × 3 for 300k), deterministic.
 
 ``python tests/bench/corpora.py [NAME …]`` builds (or reports) them.
 """
@@ -203,8 +204,10 @@ def _large(dest: Path) -> None:
 BUILDERS = {
     "stdlib": _copy_stdlib,
     "large": _large,
+    "gen1k": lambda d: _generate(d, (10,), 100, seed=1),
     "gen10k": lambda d: _generate(d, (10, 10), 100, seed=10),
     "gen100k": lambda d: _generate(d, (10, 10, 10), 100, seed=100),
+    "gen300k": lambda d: _generate(d, (10, 10, 10, 3), 100, seed=300),
 }
 
 

@@ -46,36 +46,35 @@ class Harness:
         params.setdefault("rootUri", self.uri)
         return await self.client.protocol.send_request_async(method, params)
 
-    async def wait_for(self, predicate: Predicate, timeout: float = 30) -> None:
-        async def loop() -> None:
-            while not predicate():
-                self.changed.clear()
-                if predicate():
-                    return
-                try:
-                    await asyncio.wait_for(self.changed.wait(), 0.5)
-                except TimeoutError:
-                    pass
+    async def wait_for(self, predicate: Predicate) -> None:
+        """Wait until ``predicate`` holds, re-checking after each notification (no polling).
 
-        await asyncio.wait_for(loop(), timeout)
+        No deadline of its own: the test's overall timeout (pytest-timeout) is the only one.
+        """
+        while True:
+            self.changed.clear()
+            if predicate():
+                return
+            await self.changed.wait()
 
-    async def wait_exact(self, timeout: float = 60, scans: int = 1) -> Any:
-        """The totals after ``scans`` scans have finished and nothing is pending."""
+    async def wait_exact(self, scans: int = 1) -> Any:
+        """The totals after ``scans`` scans have finished and nothing is pending.
 
-        async def settled() -> Any:
-            while True:
-                stats = await self.request("sourcepacker/stats")
-                last = self.totals[-1] if self.totals else None
-                if (
-                    stats.scans >= scans
-                    and not stats.scanning
-                    and last is not None
-                    and last.workspace.pendingFiles == 0
-                ):
-                    return last
-                await asyncio.sleep(0.05)
-
-        return await asyncio.wait_for(settled(), timeout)
+        Checked again after each notification: every scan ends with a final ``totals``
+        notification (sent after the scan's figures are counted), so no poll is needed.
+        """
+        while True:
+            self.changed.clear()
+            stats = await self.request("sourcepacker/stats")
+            last = self.totals[-1] if self.totals else None
+            if (
+                stats.scans >= scans
+                and not stats.scanning
+                and last is not None
+                and last.workspace.pendingFiles == 0
+            ):
+                return last
+            await self.changed.wait()
 
 
 StartFn = Callable[..., Awaitable[Harness]]

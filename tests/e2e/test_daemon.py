@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import select
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -275,6 +277,18 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
+def _wait_gone(pid: int) -> None:
+    """Block until process ``pid`` (not our child) has exited."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        select.select([fd], [], [])
+    finally:
+        os.close(fd)
+
+
 async def test_process_pool_leaves_no_child_behind(start_daemon: StartFn, workspace: Path):
     ws = await start_daemon(workspace, {"poolKind": "process", "poolSize": 2})
     totals = await ws.wait_exact()
@@ -287,12 +301,13 @@ async def test_process_pool_leaves_no_child_behind(start_daemon: StartFn, worksp
     assert workers, "the process pool should have started workers"
     await ws.client.shutdown_session()
     assert await server.wait() == 0
-    # Children see the pipe to their parent close and exit; give them a moment to do so.
-    for _ in range(50):
-        alive = {pid: cmd for pid, cmd in workers.items() if _running(pid)}
-        if not alive:
-            break
-        await asyncio.sleep(0.1)
+    # shutdown joins the pool's workers; multiprocessing's resource tracker exits when its pipe
+    # closes. Wait for each to end (pidfd: woken by the exit itself, no polling, no deadline
+    # but the test's own timeout), then none may be left running.
+    loop = asyncio.get_running_loop()
+    for pid in workers:
+        await loop.run_in_executor(None, _wait_gone, pid)
+    alive = {pid: cmd for pid, cmd in workers.items() if _running(pid)}
     assert not alive
 
 

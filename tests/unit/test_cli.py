@@ -157,12 +157,14 @@ def test_stats(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (again["read+hashed"].strip(), again["tokenized"].strip()) == ("0", "0")
 
 
-def test_tokens_top_json(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tokens_json_is_complete_whatever_top_says(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run(capsys, "tokens", str(ws), "--top", "2", "--json")
     assert code == 0
     table = json.loads(out)
     assert table["fileCount"] == 4 and table["exact"] is True
-    assert len(table["files"]) == 2
+    assert len(table["files"]) == 4  # --top shortens only the human table
     tokens = [row["tokens"] for row in table["files"]]
     assert tokens == sorted(tokens, reverse=True)
     expected = {rel: count(str(TREE[rel])) for rel in COUNTED}
@@ -283,3 +285,72 @@ def test_real_subprocess_piped_prints_only_the_result(ws: Path, tmp_path: Path) 
     assert (proc.returncode, proc.stderr) == (0, "")  # no progress bar when piped
     assert proc.stdout.startswith("===== README.md =====\n")
     assert "\x1b[" not in proc.stdout
+
+
+def test_tokens_of_a_file_counts_that_file_only(
+    ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ws / "docs")
+    (ws / "docs" / "other.md").write_text("more words here\n")
+    code, out, _ = run(capsys, "tokens", "guide.md", "--json", "--stats")
+    assert code == 0
+    table = json.loads(out)
+    assert [row["path"] for row in table["files"]] == ["guide.md"]
+    assert table["tokens"] == count(str(TREE["docs/guide.md"]))
+
+
+def test_file_arguments_take_the_repository_top_as_root(
+    ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (ws / ".git").mkdir()
+    monkeypatch.chdir(ws / "src")
+    code, out, _ = run(capsys, "pack", "app.py", "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["root"] == str(ws.resolve())
+    assert list(summary["files"]) == ["src/app.py"]
+
+
+def test_a_pack_never_packs_itself(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_file = ws / "packed.xml"
+    results = []
+    for _ in range(3):
+        code, _out, err = run(capsys, "pack", str(ws), "-o", str(out_file))
+        assert code == 0
+        results.append(err.strip().splitlines()[-1])
+        assert 'path="packed.xml"' not in out_file.read_text()
+    assert results[0] == results[1] == results[2]
+
+
+def test_an_empty_pack_is_an_error_with_reasons(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = ws.parent / "out.xml"
+    code, _out, err = run(capsys, "pack", str(ws), "--include", "*.rst", "-o", str(out_file))
+    assert code == 1
+    assert "nothing to pack" in err and "Traceback" not in err
+    assert not out_file.exists()
+
+
+def test_named_paths_that_are_not_packed_say_why(
+    ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (ws / ".gitignore").write_text("secret.env\n*.log\n")
+    (ws / "secret.env").write_text("KEY=1\n")
+    (ws / "app.log").write_text("log\n")
+    monkeypatch.chdir(ws)
+    code, _out, err = run(capsys, "pack", "secret.env", "app.log", "logo.png", "nope.txt")
+    assert code == 1
+    for name, reason in [
+        ("secret.env", "ignored"),
+        ("app.log", "ignored"),
+        ("logo.png", "binary"),
+        ("nope.txt", "missing"),
+    ]:
+        assert f"{name}: {reason}" in err
+    code, out, err = run(capsys, "pack", "README.md", "secret.env", "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert list(summary["files"]) == ["README.md"]
+    assert {"path": "secret.env", "reason": summary["skipped"][0]["reason"]} in summary["skipped"]
+    assert summary["skipped"][0]["reason"].startswith("ignored")

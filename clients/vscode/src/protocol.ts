@@ -1,6 +1,6 @@
 /**
  * The wire contract with `python -m sourcepacker serve`, mirroring docs/protocol.md and
- * server/sourcepacker/protocol.py. A Python test regex-extracts the quoted method-name strings
+ * server/sourcepacker/daemon/protocol.py. A Python test regex-extracts the quoted method-name strings
  * below and compares them with the daemon's: keep every method name a plain double-quoted string
  * literal inside `Methods` / `Notifications`, and nowhere else in this file.
  *

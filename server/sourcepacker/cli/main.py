@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,26 +131,38 @@ def _settings(args: argparse.Namespace) -> Settings:
     return s.with_changes(**changes)
 
 
-def resolve_root(paths: Sequence[Path], root: Path | None) -> tuple[Path, list[str]]:
-    """The workspace root and the selected paths relative to it.
+@dataclass
+class Targets:
+    """What the user named: the root, the existing paths relative to it, and the missing ones."""
 
-    A single folder is its own root. Otherwise the root is ``--root``, else the current
-    directory when it holds every path, else the paths' common parent.
+    root: Path
+    rels: list[str]
+    missing: list[str] = field(default_factory=list)
+
+
+def resolve_targets(paths: Sequence[Path], root: Path | None) -> Targets:
+    """The workspace root and the named paths relative to it.
+
+    A single folder is its own root. Otherwise the root is ``--root``, else the top of the git
+    work tree holding the paths (so the repository's ignore rules apply), else their common
+    folder: a named file never makes us walk anything but itself.
     """
-    resolved = []
+    resolved: list[Path] = []
+    missing: list[str] = []
     for p in paths:
-        if not p.exists():
-            raise CliError(f"{p}: no such file or directory")
-        resolved.append(p.resolve())
+        if os.path.lexists(p):
+            resolved.append(p.resolve())
+        else:
+            missing.append(str(p))
+    if not resolved:
+        raise CliError(f"{missing[0]}: no such file or directory")
     if root is None:
-        if len(resolved) == 1 and resolved[0].is_dir():
-            return resolved[0], [""]
-        cwd = Path.cwd().resolve()
-        root = cwd if all(p.is_relative_to(cwd) for p in resolved) else None
-        if root is None:
-            root = Path(os.path.commonpath([str(p) for p in resolved]))
-            if not root.is_dir():
-                root = root.parent
+        if len(paths) == 1 and resolved[0].is_dir():
+            return Targets(resolved[0], [""])
+        base = Path(os.path.commonpath([str(p) for p in resolved]))
+        if not base.is_dir():
+            base = base.parent
+        root = git_top(base) or base
     root = root.resolve()
     rels = []
     for p in resolved:
@@ -157,7 +170,15 @@ def resolve_root(paths: Sequence[Path], root: Path | None) -> tuple[Path, list[s
             raise CliError(f"{p}: outside the workspace root {root}")
         rel = p.relative_to(root).as_posix()
         rels.append("" if rel == "." else rel)
-    return root, rels
+    return Targets(root, rels, missing)
+
+
+def git_top(start: Path) -> Path | None:
+    """The top of the git work tree holding ``start`` (a ``.git`` folder or file), if any."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
 
 
 def _open_engine(args: argparse.Namespace, root: Path) -> Engine:
@@ -175,15 +196,47 @@ def _scan(engine: Engine, args: argparse.Namespace, paths: list[str] | None = No
     return scan_with_progress(engine, show=show, paths=None if whole else paths)
 
 
+def _not_counted(engine: Engine, targets: Targets) -> list[dict[str, str]]:
+    """Each named path that adds no file to the result, with the reason."""
+    out = [{"path": p, "reason": "missing"} for p in targets.missing]
+    for rel in targets.rels:
+        reason = engine.explain(rel)
+        if reason is not None:
+            out.append({"path": rel or ".", "reason": reason})
+    return out
+
+
+def _say_not_counted(rows: list[dict[str, str]]) -> None:
+    for row in rows:
+        print(f"sourcepacker: not packed: {row['path']}: {row['reason']}", file=sys.stderr)
+
+
+def _output_rel(args: argparse.Namespace, root: Path) -> str | None:
+    """The ``-o`` target relative to the root, when it lies inside: it must not pack itself."""
+    if not args.output:
+        return None
+    target = args.output.resolve()
+    return target.relative_to(root).as_posix() if target.is_relative_to(root) else None
+
+
 def _run_pack(args: argparse.Namespace) -> int:
-    root, rels = resolve_root(args.paths, args.root)
+    targets = resolve_targets(args.paths, args.root)
+    root, rels = targets.root, targets.rels
     engine = _open_engine(args, root)
     try:
         report = _scan(engine, args, rels)
         engine.set_checked(rels, True)
+        own = _output_rel(args, root)
+        if own is not None:
+            engine.set_checked([own], False)
         result = engine.pack(fmt=args.format or engine.settings.format, tree=args.tree)
+        not_counted = _not_counted(engine, targets)
     finally:
         engine.close()
+    _say_not_counted(not_counted)
+    if result.file_count == 0:
+        reasons = "; ".join(f"{r['path']}: {r['reason']}" for r in not_counted + result.skipped)
+        raise CliError("nothing to pack" + (f" ({reasons})" if reasons else ""))
     if args.output:
         args.output.write_text(result.text, encoding="utf-8")
     if args.copy:
@@ -203,7 +256,7 @@ def _run_pack(args: argparse.Namespace) -> int:
                     "encoding": engine.encoding,
                     "format": args.format or engine.settings.format,
                     "files": result.file_tokens,
-                    "skipped": result.skipped,
+                    "skipped": not_counted + result.skipped,
                 },
                 indent=2,
             )
@@ -225,13 +278,16 @@ def _run_pack(args: argparse.Namespace) -> int:
 def _run_tokens(args: argparse.Namespace) -> int:
     from .tables import token_table
 
-    root, _ = resolve_root([args.path], args.root)
-    engine = _open_engine(args, root)
+    targets = resolve_targets([args.path], args.root)
+    engine = _open_engine(args, targets.root)
     try:
-        report = _scan(engine, args)
+        report = _scan(engine, args, targets.rels)
+        not_counted = _not_counted(engine, targets)
     finally:
         engine.close()
-    table = token_table(engine, top=args.top)
+    _say_not_counted(not_counted)
+    # --json lists everything; --top only shortens the table a person reads.
+    table = token_table(engine, top=0 if args.json else args.top, paths=targets.rels)
     if args.json:
         print(json.dumps(table, indent=2))
     else:

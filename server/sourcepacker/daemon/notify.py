@@ -73,6 +73,12 @@ class Notifier:
         delay = 0.0 if last is None else max(0.0, last + THROTTLE_SECONDS - self.scheduler.time())
         self._handle = self.scheduler.call_later(delay, self.flush_now)
 
+    def finish(self) -> None:
+        """End of a scan: everything pending goes out now, and the totals always do, so a
+        client can take the last ``totals`` after a scan as the settled state."""
+        self.totals_dirty = True
+        self.flush_now()
+
     def flush_now(self) -> None:
         if self._handle is not None:
             self._handle.cancel()

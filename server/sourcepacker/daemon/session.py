@@ -190,7 +190,7 @@ class Session:
         finally:
             self.scanning = False
             progress.end()
-            self.notifier.flush_now()
+            self.notifier.finish()
             self._save.poke()  # write the cache once things are quiet, not after every event
         return report
 

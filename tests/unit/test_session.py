@@ -1,0 +1,159 @@
+"""The daemon's single flight and event batching, with a fake engine and no sleeps.
+
+The fake engine's scan blocks on a gate the test opens, so "a request arrives while a scan
+runs" is a fact of the test, not a race against the clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sourcepacker.daemon.session import Session
+from sourcepacker.engine import ScanReport
+from sourcepacker.model import Sums
+from sourcepacker.selection import Selection
+
+
+class FakeCache:
+    path = None
+
+    def save(self) -> bool:
+        return False
+
+
+class GatedEngine:
+    """Records each scan's arguments; each scan waits until the test opens its gate."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.cache = FakeCache()
+        self.encoding = "o200k_base"
+        self.calls: list[dict[str, Any]] = []
+        self.started = threading.Semaphore(0)
+        self.gates: list[threading.Event] = []
+        self.cancels: list[threading.Event] = []
+        self.fail_next = False
+        self.rules_invalidated = 0
+
+    def scan(self, **kwargs: Any) -> ScanReport:
+        gate = threading.Event()
+        self.gates.append(gate)
+        self.cancels.append(kwargs["cancel"])
+        self.calls.append(kwargs)
+        self.started.release()
+        gate.wait()
+        if self.fail_next:
+            self.fail_next = False
+            raise OSError("disk on fire")
+        report = ScanReport(files=len(self.calls))
+        report.cancelled = kwargs["cancel"].is_set()
+        return report
+
+    def totals(self) -> tuple[Sums, Sums]:
+        return Sums(), Sums()
+
+    def take_changed_dirs(self) -> list[str]:
+        return []
+
+    def selection(self) -> Selection:
+        return Selection()
+
+    def set_selection(self, selection: Selection) -> None: ...
+
+    def invalidate_rules(self) -> None:
+        self.rules_invalidated += 1
+
+    def close(self) -> None: ...
+
+
+async def started(engine: GatedEngine) -> None:
+    """Wait (without a deadline of our own) until the engine's next scan has begun."""
+    await asyncio.get_running_loop().run_in_executor(None, engine.started.acquire)
+
+
+@pytest.fixture
+async def session(tmp_path: Path) -> Any:
+    engine = GatedEngine(tmp_path)
+    s = Session("file:///ws", engine, lambda _m, _p: None, None)  # type: ignore[arg-type]
+    yield s, engine
+    for gate in engine.gates:
+        gate.set()
+    s.stop()
+    await asyncio.get_running_loop().run_in_executor(None, s.close)
+
+
+async def test_a_whole_scan_cancels_the_running_one_and_follows_it(session: Any) -> None:
+    s, engine = session
+    first = s.request_scan()
+    await started(engine)
+    second = s.request_scan()  # supersedes: the running scan is told to stop
+    third = s.request_scan(["a.py"])  # merges into the queued follow-up
+    assert engine.cancels[0].is_set()
+    engine.gates[0].set()
+    assert (await first).cancelled
+    await started(engine)
+    engine.gates[1].set()
+    report2, report3 = await second, await third
+    assert report2 is report3  # one follow-up served both
+    assert len(engine.calls) == 2
+    assert engine.calls[1]["paths"] is None  # the whole folder won over one path
+
+
+async def test_targeted_requests_do_not_cancel_and_merge_into_one_follow_up(
+    session: Any,
+) -> None:
+    s, engine = session
+    first = s.request_scan(["a.py"])
+    await started(engine)
+    later = [s.request_scan(["b.py"]), s.request_scan(["c.py"], force=True)]
+    assert not engine.cancels[0].is_set()
+    engine.gates[0].set()
+    assert not (await first).cancelled
+    await started(engine)
+    engine.gates[1].set()
+    reports = [await w for w in later]
+    assert reports[0] is reports[1]
+    assert engine.calls[1]["paths"] == ["b.py", "c.py"]
+    assert engine.calls[1]["force"] is True
+    assert len(engine.calls) == 2
+
+
+async def test_a_failed_scan_fails_its_waiters_and_the_next_one_runs(session: Any) -> None:
+    s, engine = session
+    engine.fail_next = True
+    first = s.request_scan()
+    await started(engine)
+    second = s.request_scan(["a.py"])
+    engine.gates[0].set()
+    with pytest.raises(OSError, match="disk on fire"):
+        await first
+    await started(engine)
+    engine.gates[1].set()
+    assert (await second).files == 2
+
+
+async def test_file_events_batch_into_one_targeted_scan(session: Any) -> None:
+    s, engine = session
+    for rel in ("src/a.py", "src/b.py", "src/a.py"):
+        s.file_changed(rel)
+    s._event_batch.flush()  # the batch window ends (its timing is tested in test_timers)
+    await started(engine)
+    engine.gates[0].set()
+    assert engine.calls[0]["paths"] == ["src/a.py", "src/b.py"]
+
+
+async def test_a_rules_file_event_rescans_the_whole_folder(session: Any) -> None:
+    s, engine = session
+    s.file_changed("src/a.py")
+    s.file_changed("docs/.gitignore")
+    s.file_changed("src/b.py")
+    s._event_batch.flush()
+    await started(engine)
+    engine.gates[0].set()
+    assert engine.calls[0]["paths"] is None
+    assert engine.rules_invalidated == 1
