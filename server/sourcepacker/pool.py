@@ -20,6 +20,11 @@ first miss so it overlaps the hashing); the workers then read every miss a secon
 cannot dedupe identical files (2,255 tokenized instead of 2,208). The process pool always
 costs 0.3–0.9 CPU-seconds more and wins no wall time on a quiet machine, so threads are the
 default; processes remain an option for interpreters where the GIL hand-over hurts more.
+
+Those figures are tiktoken's. The counting backend decides (``backends.pool_kind_for``):
+rs-bpe holds the GIL, so its threads count on one core; its pool is "mixed": misses are
+kept and counted on threads while they total under :data:`PROCESS_MIN_BYTES`, and sent to
+worker processes past it (a cold scan of a large tree), where a second core pays for the spawn.
 """
 
 from __future__ import annotations
