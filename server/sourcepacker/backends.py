@@ -18,8 +18,8 @@ texts to tiktoken, which counts them after its own fix-up.
 Figures (tests/bench/bench_backends.py and tests/bench/README.md; CPython 3.11 stdlib, 37 MB,
 2-core VM): per CPU-second rs-bpe counts 2.2× (o200k_base) and 2.7× (cl100k_base) as much
 as tiktoken, loads its vocabulary in 0.05–0.5 s instead of 0.3–2.6 s, and installs 50 MB
-(tiktoken: 4 MB). It holds the GIL while counting, so a second thread adds nothing; the pool
-mixes threads and processes for it (see :func:`pool_kind_for`).
+(tiktoken: 4 MB). It holds the GIL while counting, so a second thread adds nothing; still,
+one thread beat two processes on the stdlib (see :func:`pool_kind_for`).
 """
 
 from __future__ import annotations
@@ -164,14 +164,16 @@ def get_backend(name: str = AUTO, encoding: str = DEFAULT_ENCODING) -> CountingB
 
 
 def pool_kind_for(backend: CountingBackend, requested: str = AUTO) -> str:
-    """``Settings.pool_kind`` resolved: "thread", "process" or "mixed".
+    """``Settings.pool_kind`` resolved: "thread" or "process".
 
-    "auto" gives threads to a backend that releases the GIL (they start at once, read each
-    file once and dedupe identical files). A backend that holds it counts on one core
-    whatever the threads, so it gets "mixed": threads while a scan's misses are small (an
-    edit, a small folder: no 0.4-0.7 s spawn), processes once they pass
-    ``pool.PROCESS_MIN_BYTES`` (a cold scan of a large tree).
+    "auto" is threads for every backend. For tiktoken, which releases the GIL, threads scale
+    and start at once (pool.py). rs-bpe holds the GIL, so processes are the only way to use a
+    second core, but they did not win where measured: cold pack of the stdlib (37 MB), 2
+    workers, threads 10.9 s wall / 3.8 CPU-s against processes 13.7 s / 4.5 (spawn and load
+    0.4-0.7 s, every miss read twice, identical files counted twice). With threads, the
+    daemon's event loop waits at most one file's count (2 MiB cap: ~75 ms at 28 MB/s).
+    Re-measure on more cores before making processes the default for a GIL-holding backend.
     """
     if requested != AUTO:
         return requested
-    return "thread" if backend.releases_gil else "mixed"
+    return "thread"

@@ -21,10 +21,11 @@ cannot dedupe identical files (2,255 tokenized instead of 2,208). The process po
 costs 0.3–0.9 CPU-seconds more and wins no wall time on a quiet machine, so threads are the
 default; processes remain an option for interpreters where the GIL hand-over hurts more.
 
-Those figures are tiktoken's. The counting backend decides (``backends.pool_kind_for``):
-rs-bpe holds the GIL, so its threads count on one core; its pool is "mixed": misses are
-kept and counted on threads while they total under :data:`PROCESS_MIN_BYTES`, and sent to
-worker processes past it (a cold scan of a large tree), where a second core pays for the spawn.
+Those figures are tiktoken's. rs-bpe holds the GIL, so its threads count on one core, yet
+threads still won for it: cold pack of the same stdlib copy, 2 workers, load ~8 (medians of 3,
+tests/bench/README.md) threads 10.9 s wall / 3.8 CPU-s, processes 13.7 s / 4.5. Its one core
+counts ~2× what tiktoken's two threads do per CPU-second, and the spawn, the second read and
+the lost dedupe cost more than a second core returns on 37 MB. ``backends.pool_kind_for``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 from .backends import CountingBackend, get_backend, pool_kind_for
@@ -51,10 +51,6 @@ if TYPE_CHECKING:  # importing it costs ~12 ms (multiprocessing, socket): only w
     from concurrent.futures import ProcessPoolExecutor
 
 BATCH_SIZE = 64
-#: "mixed" pools count misses on threads below this many bytes, in processes above it.
-#: rs-bpe holds the GIL, so its threads count at one core's speed (~28 MB/s); two workers
-#: take ~0.4-0.7 s to spawn and load: they pay off from ~16-28 MB of misses (2 workers).
-PROCESS_MIN_BYTES = 16 * 1024 * 1024
 _Batch = TypeVar("_Batch")
 
 
@@ -96,7 +92,7 @@ class TokenizerPool:
     ) -> Iterator[list[FileCount]]:
         """Yield results batch by batch, in completion order, until done or cancelled."""
         batches = [list(rels[i : i + BATCH_SIZE]) for i in range(0, len(rels), BATCH_SIZE)]
-        if self.kind in ("process", "mixed"):
+        if self.kind == "process":
             yield from self._count_in_processes(root, batches, lookup, cancel)
         else:
             threads = self._thread_pool()
@@ -123,13 +119,8 @@ class TokenizerPool:
         lookup: Lookup,
         cancel: threading.Event | None,
     ) -> Iterator[list[FileCount]]:
-        """Hash on threads (cache hits end there), then count the misses.
-
-        "process": every miss goes to the workers. "mixed": misses are kept in memory and
-        counted on threads while they total under :data:`PROCESS_MIN_BYTES`; past it (or when
-        the workers are already up) they all go to the workers.
-        """
-        misses = _Misses(keep=self.kind == "mixed" and self._processes is None)
+        """Hash on threads (cache hits end there), then send only misses to the workers."""
+        misses: list[tuple[str, int]] = []
 
         def hash_batch(batch: list[str]) -> list[FileCount]:
             out = []
@@ -137,37 +128,32 @@ class TokenizerPool:
                 result, text = read_and_hash(root, rel)
                 cached = None if text is None else lookup(result.hash, result.size)
                 if text is not None and cached is None:
-                    if misses.add(result, text):
+                    if not misses:
                         self._start_processes()
+                    misses.append((rel, result.hash))
                     continue
                 if cached is not None:
-                    result = replace(result, tokens=cached, from_cache=True)
+                    result = FileCount(
+                        result.rel,
+                        result.size,
+                        result.mtime_ns,
+                        result.ino,
+                        result.hash,
+                        cached,
+                        True,
+                    )
                 out.append(result)
             return out
 
         threads = self._thread_pool()
         yield from self._run(batches, cancel, lambda b: threads.submit(hash_batch, b))
-        if cancel is not None and cancel.is_set():
+        if not misses or (cancel is not None and cancel.is_set()):
             return
-        if misses.kept:
-            kept = misses.kept
-            kept_batches = [kept[i : i + BATCH_SIZE] for i in range(0, len(kept), BATCH_SIZE)]
-            yield from self._run(
-                kept_batches, cancel, lambda b: threads.submit(self._count_kept, b)
-            )
-            return
-        if not misses.sent:
-            return
-        sent = misses.sent
-        miss_batches = [sent[i : i + BATCH_SIZE] for i in range(0, len(sent), BATCH_SIZE)]
+        miss_batches = [misses[i : i + BATCH_SIZE] for i in range(0, len(misses), BATCH_SIZE)]
         processes = self._process_pool()
         yield from self._run(
             miss_batches, cancel, lambda b: processes.submit(worker_count_batch, root, b)
         )
-
-    def _count_kept(self, batch: list[tuple[FileCount, str]]) -> list[FileCount]:
-        count = self.counter()
-        return [replace(result, tokens=count(text)) for result, text in batch]
 
     def _run(
         self,
@@ -206,9 +192,6 @@ class TokenizerPool:
 
     def _start_processes(self) -> None:
         """Spawn every worker now, so imports and the encoding load overlap the hashing."""
-        with self._lock:
-            if self._processes is not None:
-                return
         pool = self._process_pool()
         for _ in range(self.size):
             pool.submit(worker_ready)
@@ -235,37 +218,6 @@ class TokenizerPool:
             threads.shutdown(wait=True, cancel_futures=True)
         if processes is not None:
             processes.shutdown(wait=True, cancel_futures=True)
-
-
-class _Misses:
-    """The cache misses of one scan, collected from the hashing threads.
-
-    While ``keep`` holds, each miss is kept with its text (counted later on threads, in this
-    process); once they reach :data:`PROCESS_MIN_BYTES` they move to ``sent`` (as
-    ``(rel, hash)``: the workers read the files themselves) and so do all later misses.
-    """
-
-    def __init__(self, keep: bool) -> None:
-        self._lock = threading.Lock()
-        self._keep = keep
-        self._kept_bytes = 0
-        self.kept: list[tuple[FileCount, str]] = []
-        self.sent: list[tuple[str, int]] = []
-
-    def add(self, result: FileCount, text: str) -> bool:
-        """Record a miss; True when the workers must be started now."""
-        with self._lock:
-            if self._keep:
-                self.kept.append((result, text))
-                self._kept_bytes += result.size
-                if self._kept_bytes < PROCESS_MIN_BYTES:
-                    return False
-                self._keep = False
-                self.sent = [(r.rel, r.hash) for r, _ in self.kept]
-                self.kept = []
-                return True
-            self.sent.append((result.rel, result.hash))
-            return len(self.sent) == 1
 
 
 class _SeenThisScan:

@@ -80,8 +80,8 @@ class Settings:
     max_file_size: int = _setting(
         DEFAULT_MAX_FILE_SIZE, "maxFileSize", _int_in(1, 2**62, "a positive number of bytes")
     )
-    #: "auto": what suits the counter (backends.pool_kind_for: threads for tiktoken, which
-    #: releases the GIL; threads then processes for rs-bpe); "thread" or "process" force one.
+    #: "auto": what suits the counter (backends.pool_kind_for: threads, measured best for
+    #: tiktoken and rs-bpe alike); "thread" or "process" force one.
     pool_kind: str = _setting(AUTO, "poolKind", _one_of(POOL_KINDS))
     pool_size: int = _setting(
         default_pool_size, "poolSize", _int_in(1, 256, "an integer from 1 to 256"), factory=True

@@ -55,9 +55,9 @@ def test_named_backend_not_installed_is_a_clear_error(without_rs_bpe: None) -> N
         get_backend("fast")
 
 
-def test_pool_kind_follows_the_gil() -> None:
+def test_pool_kind_is_threads_unless_asked() -> None:
     assert pool_kind_for(TiktokenBackend()) == "thread"
-    assert pool_kind_for(RsBpeBackend()) == "mixed"
+    assert pool_kind_for(RsBpeBackend()) == "thread"  # measured: threads win (pool.py)
     assert pool_kind_for(RsBpeBackend(), "thread") == "thread"  # an explicit choice wins
     assert pool_kind_for(TiktokenBackend(), "process") == "process"
 
@@ -65,7 +65,7 @@ def test_pool_kind_follows_the_gil() -> None:
 @needs_rs_bpe
 def test_pool_resolves_backend_and_kind() -> None:
     pool = TokenizerPool("o200k_base", "auto", 2, counter="auto")
-    assert (pool.backend.name, pool.kind) == (RS_BPE, "mixed")
+    assert (pool.backend.name, pool.kind) == (RS_BPE, "thread")
     pool = TokenizerPool("o200k_base", "auto", 2, counter="tiktoken")
     assert (pool.backend.name, pool.kind) == (TIKTOKEN, "thread")
 
@@ -148,37 +148,9 @@ def test_engine_counts_alike_with_each_backend_and_pool(
         engine.scan()
         assert engine.pool.backend.name == name
         spawned = engine.pool._processes is not None
-        assert spawned == (engine.pool.kind == "process")  # "mixed": two small files, threads
+        assert spawned == (pool == "process")
     finally:
         engine.close()
     reference = counter("o200k_base")
     expected = {rel: reference(data.decode()) for rel, data in files.items()}
     assert {rel: f.tokens for rel, f in engine.model.files.items()} == expected
-
-
-@pytest.mark.parametrize("threshold", [1, 10**9])
-def test_mixed_pool_goes_to_processes_past_the_threshold(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: int
-) -> None:
-    """Below the threshold the misses are counted on threads; past it, in the workers."""
-    from sourcepacker import pool as pool_module
-    from sptree import make_tree
-
-    monkeypatch.setattr(pool_module, "PROCESS_MIN_BYTES", threshold)
-    files = {f"f{i}.py": f"x_{i} = {i} * 2\n".encode() * (i + 1) for i in range(150)}
-    files["same.py"] = files["f3.py"]
-    root = make_tree(tmp_path / "ws", files)
-    pool = TokenizerPool("o200k_base", "mixed", 2, counter="tiktoken")
-    try:
-        results = [
-            r
-            for batch in pool.count_files(str(root), sorted(files), lambda h, s: None)
-            for r in batch
-        ]
-        assert (pool._processes is not None) == (threshold == 1)
-    finally:
-        pool.close()
-    reference = counter("o200k_base")
-    assert {r.rel: r.tokens for r in results} == {
-        rel: reference(data.decode()) for rel, data in files.items()
-    }
