@@ -11,6 +11,7 @@ earlier save would have, so change detection by ``(size, mtime_ns, inode)`` appl
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -107,3 +108,26 @@ def fresh_count(root: Path, settings: Settings) -> Engine:
     engine.scan()
     engine.pool.close()
     return engine
+
+
+def isolated_git_env(home: Path) -> dict[str, str]:
+    """``os.environ`` without ``GIT_*``, with ``HOME`` and ``XDG_CONFIG_HOME`` below ``home``
+    and no system config: the developer's own git config must not change git's answer or ours.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1")
+    return env
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` with the current environment; its stdout."""
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def git_listed(root: Path) -> set[str]:
+    """``git ls-files --cached --others --exclude-standard`` run in ``root``: git's file set."""
+    cmd = ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"]
+    out = subprocess.run(cmd, cwd=root, check=True, capture_output=True).stdout
+    return {os.fsdecode(p) for p in out.split(b"\0") if p}

@@ -523,6 +523,8 @@ class Engine:
         path = self.root / rel
         if not os.path.lexists(path):
             return "missing"
+        if self.rules.root_ignored:
+            return "ignored: the whole folder is ignored by git's rules"
         if rel and self.rules.is_ignored(rel, path.is_dir()):
             return "ignored (.gitignore, .sourcepackerignore, --exclude or the defaults)"
         if rel and not path.is_dir() and not self.rules.is_included(rel):

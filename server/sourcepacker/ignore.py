@@ -5,8 +5,11 @@ own matcher (``dir.c`` and ``wildmatch.c``) instead of approximating it with ``f
 pattern is translated once into a regex fragment; all the patterns that apply inside one
 directory (its own ignore files, every ancestor's, ``.git/info/exclude``, the defaults and the
 user's excludes) are joined into one alternation, ordered by priority, so deciding about a path
-costs one ``re.fullmatch`` however many ignore files stand above it. Paths are matched as bytes
-(each byte one latin-1 character) because git's ``?`` and ``[...]`` match bytes, not characters.
+costs one ``re.fullmatch`` however many ignore files stand above it. Patterns are anchored where
+git anchors them, at the top of the work tree, which may lie above the root: the path matched is
+the root's own path from that top plus the entry's path (``DirRules.prefix``). Paths are matched
+as bytes (each byte one latin-1 character) because git's ``?`` and ``[...]`` match bytes, not
+characters.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from .gitrepo import WorkTree, excludes_file, find_work_tree
 
 IGNORE_FILE_NAMES = (".gitignore", ".sourcepackerignore")
 #: Read from the root's ``.git`` folder (not any file named ``exclude``).
@@ -257,12 +262,20 @@ def _compile(lists: Sequence[PatternList], is_dir: bool) -> re.Pattern[str] | No
 
 
 class DirRules:
-    """Every rule that applies to the entries of one directory, compiled into two regexes."""
+    """Every rule that applies to the entries of one directory, compiled into two regexes.
 
-    __slots__ = ("dir_re", "file_re", "lists")
+    Patterns are anchored at the top of the git work tree, as git anchors them, so the paths
+    matched are ``prefix + rel``: ``prefix`` is the root's own path from that top ("" when the
+    root is the top or outside any repository).
+    """
 
-    def __init__(self, lists: tuple[PatternList, ...], top: PatternList | None = None) -> None:
+    __slots__ = ("dir_re", "file_re", "lists", "prefix")
+
+    def __init__(
+        self, lists: tuple[PatternList, ...], top: PatternList | None = None, prefix: str = ""
+    ) -> None:
         self.lists = lists  # inherited by subdirectories; priority order, highest first
+        self.prefix = prefix
         chain = (top, *lists) if top is not None and top.patterns else lists
         # Public so the walker can call ``fullmatch`` inline: see ``is_ignored`` for the rule.
         self.file_re = _compile(chain, False)
@@ -273,15 +286,18 @@ class DirRules:
         regex = self.dir_re if is_dir else self.file_re
         if regex is None:
             return False
-        m = regex.fullmatch(rel if rel.isascii() else as_match_text(rel))
+        m = regex.fullmatch(self.prefix + (rel if rel.isascii() else as_match_text(rel)))
         return m is not None and m.lastindex is None
 
 
 class IgnoreRules:
     """Git's ignore semantics for one root, plus defaults and the user's include/exclude globs.
 
-    Priority, lowest first: DEFAULT_IGNORES, ``.git/info/exclude``, ``.gitignore`` then
-    ``.sourcepackerignore`` of each directory (deeper wins), the user's ``exclude`` globs.
+    Priority, lowest first: DEFAULT_IGNORES, ``core.excludesFile``, ``.git/info/exclude``,
+    ``.gitignore`` then ``.sourcepackerignore`` of each directory from the work tree's top down
+    (deeper wins), the user's ``exclude`` globs. Ignore files above the root count only when the
+    root lies inside a git work tree (``gitrepo.find_work_tree``); a root inside a folder those
+    rules ignore gets nothing, as ``git ls-files`` run there lists nothing untracked.
     ``.git`` itself is always skipped, as git does, even with ``use_defaults=False``.
     """
 
@@ -301,16 +317,35 @@ class IgnoreRules:
     ) -> None:
         self.root = Path(root)
         self._use_defaults = use_defaults
-        self._exclude = parse_lines("\n".join(as_match_text(g) for g in exclude))
+        self._exclude = parse_lines("\n".join(as_match_text(g) for g in exclude)).patterns
         include_list = (parse_lines("\n".join(as_match_text(g) for g in include)),)
         self._include = DirRules(include_list) if include else None
         self._lock = threading.RLock()
         self._dirs: dict[str, DirRules] = {}
+        self._repo = _RepoRules(None, "", (), (), False)
 
     @property
     def includes_all(self) -> bool:
         """True when no include globs were given, so every file passes ``is_included``."""
         return self._include is None
+
+    @property
+    def work_tree(self) -> WorkTree | None:
+        """The git work tree the root lies in (None outside any), found on first use."""
+        self.dir_rules("")
+        return self._repo.tree
+
+    @property
+    def outside_files(self) -> tuple[Path, ...]:
+        """Rules files outside the root that were consulted (present or not), to watch them."""
+        self.dir_rules("")
+        return self._repo.outside
+
+    @property
+    def root_ignored(self) -> bool:
+        """True when git's rules ignore the root itself or a folder above it (nothing counts)."""
+        self.dir_rules("")
+        return self._repo.root_ignored
 
     def include_matches(self, rel: str, is_dir: bool) -> bool:
         """Whether an include glob matches ``rel`` itself (not its parents)."""
@@ -343,7 +378,10 @@ class IgnoreRules:
         return rules
 
     def invalidate(self, rel_dir: str | None = None) -> None:
-        """Forget the cached rules of ``rel_dir`` and everything below it (None = all)."""
+        """Forget the cached rules of ``rel_dir`` and everything below it (None = all).
+
+        Forgetting all also re-reads the rules from above the root and ``core.excludesFile``.
+        """
         with self._lock:
             if not rel_dir:
                 self._dirs.clear()
@@ -353,32 +391,82 @@ class IgnoreRules:
                 del self._dirs[key]
 
     def _load(self, rel_dir: str) -> DirRules:
-        own = self._read_dir_files(rel_dir)
         if not rel_dir:
-            lists = (own, *self._base_lists()) if own.patterns else self._base_lists()
-            rules = DirRules(lists, self._exclude)
+            rules = self._load_root()
         else:
             parent = self.dir_rules(rel_dir.rpartition("/")[0])
+            base = parent.prefix + as_match_text(rel_dir + "/")
+            own = _read_folder(self.root / rel_dir, base)
             # No ignore file here (the common case): share the parent's compiled regexes.
-            rules = DirRules((own, *parent.lists), self._exclude) if own.patterns else parent
+            exclude = PatternList(parent.prefix, self._exclude)
+            rules = (
+                DirRules((own, *parent.lists), exclude, parent.prefix) if own.patterns else parent
+            )
         self._dirs[rel_dir] = rules
         return rules
 
-    def _base_lists(self) -> tuple[PatternList, ...]:
-        lists = [_read(self.root / INFO_EXCLUDE, "")]
+    def _load_root(self) -> DirRules:
+        self._repo = repo = _repo_rules(self.root)
+        prefix = repo.prefix
+        if repo.root_ignored:
+            return DirRules((), parse_lines("*", prefix), prefix)
+        lists = [_read_folder(self.root, prefix), *repo.lists]
         if self._use_defaults:
-            lists.append(parse_lines("\n".join(self.DEFAULT_IGNORES)))
-        return tuple(p for p in lists if p.patterns)
+            lists.append(parse_lines("\n".join(self.DEFAULT_IGNORES), prefix))
+        chain = tuple(p for p in lists if p.patterns)
+        return DirRules(chain, PatternList(prefix, self._exclude), prefix)
 
-    def _read_dir_files(self, rel_dir: str) -> PatternList:
-        base = as_match_text(rel_dir + "/") if rel_dir else ""
-        # Same directory: .sourcepackerignore comes last, so its lines win ties.
-        merged = [
-            p
-            for name in IGNORE_FILE_NAMES
-            for p in _read(self.root / rel_dir / name, base).patterns
-        ]
-        return PatternList(base, tuple(merged))
+
+@dataclass(frozen=True, slots=True)
+class _RepoRules:
+    """What the root inherits from its work tree: the lists above it and where they came from."""
+
+    tree: WorkTree | None
+    prefix: str  # the root's path from the top plus "/", as match text ("" at the top)
+    lists: tuple[PatternList, ...]  # highest priority first: ignore files above, then excludes
+    outside: tuple[Path, ...]
+    root_ignored: bool
+
+
+def _repo_rules(root: Path) -> _RepoRules:
+    """Collect the rules above ``root`` (none outside a work tree), nearest folder first."""
+    tree = find_work_tree(root)
+    if tree is None:
+        return _RepoRules(None, "", (), (), False)
+    rel = tree.relative(root)
+    parts = rel.split("/") if rel else []
+    # git gives .git/info/exclude priority over core.excludesFile; both are anchored at the top.
+    sources = [tree.common_dir / "info" / "exclude", excludes_file(tree)]
+    excludes = [_read(path, "") for path in sources if path is not None]
+    consulted = [path for path in sources if path is not None]
+    above: list[PatternList] = []
+    ignored = False
+    for k in range(len(parts)):
+        folder = "/".join(parts[:k])
+        consulted.extend(tree.top / folder / name for name in IGNORE_FILE_NAMES)
+        base = as_match_text(folder + "/") if folder else ""
+        above.insert(0, _read_folder(tree.top / folder, base))
+        # Is the next folder down (an ancestor of the root, or the root) ignored? Then git
+        # never looks inside, and nothing below the root is listed.
+        chain = tuple(p for p in (*above, *excludes) if p.patterns)
+        if DirRules(chain).is_ignored("/".join(parts[: k + 1]), True):
+            ignored = True
+            break
+    real_root = os.path.realpath(root)
+    outside = tuple(p for p in consulted if not _is_within(os.path.realpath(p), real_root))
+    lists = tuple(p for p in (*above, *excludes) if p.patterns)
+    return _RepoRules(tree, as_match_text(rel + "/") if rel else "", lists, outside, ignored)
+
+
+def _read_folder(folder: Path, base: str) -> PatternList:
+    """The ignore files of ``folder``; ``base`` is its path from the top + "/", match text."""
+    # Same directory: .sourcepackerignore comes last, so its lines win ties.
+    merged = [p for name in IGNORE_FILE_NAMES for p in _read(folder / name, base).patterns]
+    return PatternList(base, tuple(merged))
+
+
+def _is_within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _read(path: Path, base: str) -> PatternList:

@@ -230,6 +230,7 @@ class _Walker:
         rules = self.rules.dir_rules(d.rel)
         match = rules.file_re.fullmatch if rules.file_re is not None else _no_match
         prefix, max_size = d.rel + "/" if d.rel else "", self.max_size
+        match_base = rules.prefix + as_match_text(prefix)  # patterns see paths from git's top
         included, include = d.included, self.rules.include_matches
         files, skipped = out.files, out.skipped
         for entry in it:
@@ -241,7 +242,7 @@ class _Walker:
             if not entry.is_file(follow_symlinks=False):
                 self._other(entry, rel, rules, included, out)
                 continue
-            m = match(rel if rel.isascii() else as_match_text(rel))
+            m = match(match_base + (name if name.isascii() else as_match_text(name)))
             if (
                 (m and m.lastindex is None)
                 or name == ".git"

@@ -302,7 +302,7 @@ def test_tokens_of_a_file_counts_that_file_only(
 def test_file_arguments_take_the_repository_top_as_root(
     ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (ws / ".git").mkdir()
+    subprocess.run(["git", "init", "-q", str(ws)], check=True)
     monkeypatch.chdir(ws / "src")
     code, out, _ = run(capsys, "pack", "app.py", "--json")
     assert code == 0

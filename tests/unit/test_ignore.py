@@ -6,34 +6,34 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sourcepacker.ignore import IgnoreRules, parse_pattern
+from sourcepacker.ignore import IgnoreRules, is_rules_file, parse_pattern
 from sourcepacker.walk import walk
-from sptree import make_tree
+from sptree import git, git_listed, isolated_git_env, make_tree
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is the oracle")
 
 Tree = dict[str, str | bytes]
 
 
-def _git_env(home: Path) -> dict[str, str]:
-    # A user's global excludes file would change git's answer: isolate from every config.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(
-        HOME=str(home), XDG_CONFIG_HOME=str(home), GIT_CONFIG_NOSYSTEM="1",
-        GIT_CONFIG_GLOBAL=os.devnull,
-    )  # fmt: skip
-    return env
+@pytest.fixture(autouse=True)
+def _isolated_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # Both git and our rules read the user's config (core.excludesFile): isolate both.
+    home = tmp_path_factory.mktemp("home")
+    with mock.patch.dict(os.environ, isolated_git_env(home), clear=True):
+        yield
 
 
 def make_repo(root: Path, tree: Tree, exclude: str | None = None) -> Path:
     root.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["git", "init", "-q", str(root)], check=True, env=_git_env(root.parent))
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
     make_tree(root, tree)
     if exclude is not None:
         (root / ".git" / "info").mkdir(parents=True, exist_ok=True)
@@ -42,11 +42,7 @@ def make_repo(root: Path, tree: Tree, exclude: str | None = None) -> Path:
 
 
 def git_files(root: Path) -> set[str]:
-    cmd = ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"]
-    out = subprocess.run(
-        cmd, cwd=root, check=True, capture_output=True, env=_git_env(root.parent)
-    ).stdout
-    return {os.fsdecode(p) for p in out.split(b"\0") if p}
+    return git_listed(root)
 
 
 def our_files(root: Path, **kwargs: object) -> set[str]:
@@ -344,3 +340,168 @@ def test_invalidate_rereads_an_ignore_file(tmp_path: Path) -> None:
     (root / ".gitignore").write_text("s/\n")
     rules.invalidate()
     assert rules.is_ignored("s/x.c", False)
+
+
+# --- a root below the top of its work tree --------------------------------------------------
+
+SUBFOLDER_CASES = [
+    pytest.param(
+        {".gitignore": "secret.env\n*.log\n", "src/secret.env": "", "src/x.log": "",
+         "src/a.py": "", "src/t/y.log": ""},
+        "src", id="top-gitignore-applies",
+    ),
+    pytest.param(
+        {".gitignore": "/build\nsrc/gen/\n/src/t/*.txt\n", "src/build/a": "", "build/b": "",
+         "src/gen/c": "", "src/t/gen/d": "", "src/t/e.txt": "", "src/t/u/f.txt": ""},
+        "src", id="anchored-top-patterns-stay-anchored",
+    ),
+    pytest.param(
+        {".gitignore": "*.md\n", "a/.gitignore": "!keep.md\n", "a/b/keep.md": "",
+         "a/b/x.md": "", "a/b/.gitignore": "x.md\n!y.md\n", "a/b/y.md": ""},
+        "a/b", id="levels-between-top-and-root",
+    ),
+    pytest.param(
+        {".gitignore": "**/gen/**\na/**/z\n", "a/b/gen/k": "", "a/b/z": "", "a/b/c/z": "",
+         "a/b/zz": ""},
+        "a/b", id="double-star-across-the-root",
+    ),
+    pytest.param(
+        {".gitignore": "a/b/\n", "a/b/c/x": "", "a/b/y": ""}, "a/b/c", id="root-inside-ignored-dir"
+    ),
+    pytest.param(
+        {".gitignore": "c\n", "a/.gitignore": "!c\n", "a/c/x": ""}, "a/c",
+        id="root-re-included-by-a-negation",
+    ),
+    pytest.param(
+        {".gitignore": "*\n!*/\n!*.py\n", "a/x.py": "", "a/y.txt": ""}, "a",
+        id="ignore-all-but-python",
+    ),
+    pytest.param(
+        {".gitignore": "é/\n?.txt\n", "s/é/a": "", "s/ü.txt": "", "s/ab.txt": ""}, "s",
+        id="non-ascii",
+    ),
+    pytest.param(
+        {".gitignore": "ü.txt\n", "ü/é.txt": "", "ü/ü.txt": "", "ü/.gitignore": "é.txt\n"}, "ü",
+        id="non-ascii-root",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("tree", "sub"), SUBFOLDER_CASES)
+def test_subfolder_root_matches_git(tmp_path: Path, tree: Tree, sub: str) -> None:
+    top = make_repo(tmp_path / "repo", tree)
+    root = top / sub
+    assert our_files(root) == git_files(root)
+
+
+def test_root_inside_an_ignored_folder_says_so(tmp_path: Path) -> None:
+    top = make_repo(tmp_path / "repo", {".gitignore": "out/\n", "out/sub/a.txt": ""})
+    rules = IgnoreRules(top / "out" / "sub")
+    assert rules.root_ignored
+    assert rules.is_ignored("a.txt", False)
+    assert not IgnoreRules(top).root_ignored
+
+
+def test_outside_a_work_tree_nothing_above_applies(tmp_path: Path) -> None:
+    make_tree(tmp_path, {".gitignore": "*.txt\n", "s/a.txt": "", "s/.git": "not a repo"})
+    rules = IgnoreRules(tmp_path / "s", use_defaults=False)
+    assert rules.work_tree is None
+    assert rules.outside_files == ()
+    assert not rules.is_ignored("a.txt", False)
+
+
+def test_info_exclude_and_global_excludes_apply_from_a_subfolder(tmp_path: Path) -> None:
+    tree: Tree = {"s/a.secret": "", "s/b.tmp": "", "s/t/c.tmp": "", "s/d.txt": "", "s/e": ""}
+    top = make_repo(tmp_path / "repo", tree, exclude="*.secret\n/s/e\n")
+    ignore = Path(os.environ["XDG_CONFIG_HOME"]) / "git" / "ignore"
+    make_tree(ignore.parent, {"ignore": "*.tmp\n!c.tmp\n"})
+    assert our_files(top / "s") == git_files(top / "s") == {"t/c.tmp", "d.txt"}
+    rules = IgnoreRules(top / "s")
+    assert set(rules.outside_files) >= {top / ".git" / "info" / "exclude", ignore,
+                                        top / ".gitignore"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [
+        pytest.param("my-ignore", "top", id="relative-to-top"),
+        pytest.param("~/my-ignore", "home", id="tilde"),
+        pytest.param("ABSOLUTE", "elsewhere", id="absolute"),
+    ],
+)
+def test_core_excludes_file_from_repo_config(tmp_path: Path, value: str, where: str) -> None:
+    top = make_repo(tmp_path / "repo", {"s/a.log": "", "s/b.txt": "", "s/my-ignore": "*.txt"})
+    home = Path(os.environ["HOME"])
+    target = {"top": top, "home": home, "elsewhere": tmp_path / "x"}[where] / "my-ignore"
+    make_tree(target.parent, {target.name: "*.log\n"})
+    git(top, "config", "core.excludesFile", str(target) if value == "ABSOLUTE" else value)
+    assert our_files(top / "s") == git_files(top / "s") == {"b.txt", "my-ignore"}
+
+
+def test_core_excludes_file_from_global_config(tmp_path: Path) -> None:
+    top = make_repo(tmp_path / "repo", {"s/a.log": "", "s/b.txt": ""})
+    home = Path(os.environ["HOME"])
+    make_tree(home, {".gitconfig": '[core]\n\texcludesFile = "~/global ignore" ; note\n',
+                     "global ignore": "*.log\n"})  # fmt: skip
+    assert our_files(top / "s") == git_files(top / "s") == {"b.txt"}
+
+
+def test_core_excludes_file_without_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    top = make_repo(tmp_path / "repo", {"s/a.log": "", "s/b.txt": "", "s/c.md": ""})
+    home = Path(os.environ["HOME"])
+    make_tree(home, {".gitconfig": "[core]\n\texcludesFile = ~/gi\n", "gi": "*.log\n"})
+    git(top, "config", "core.excludesFile", "~/gi2")  # the repository's config wins
+    make_tree(home, {"gi2": "*.md\n"})
+    expected = git_files(top / "s")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-git-here"))
+    assert our_files(top / "s") == expected == {"a.log", "b.txt"}
+
+
+def test_linked_worktree_reads_the_common_info_exclude(tmp_path: Path) -> None:
+    top = make_repo(tmp_path / "repo", {"s/a.txt": "", "s/b.py": ""}, exclude="*.txt\n")
+    git(top, "add", "-A")
+    git(top, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    git(top, "worktree", "add", "-q", str(tmp_path / "wt"))
+    make_tree(tmp_path / "wt", {"s/c.txt": "", "s/d.py": ""})
+    root = tmp_path / "wt" / "s"
+    rules = IgnoreRules(root)
+    assert rules.work_tree is not None and rules.work_tree.common_dir == top / ".git"
+    assert top / ".git" / "info" / "exclude" in rules.outside_files
+    # git also lists the committed (tracked) a.txt, which its own exclude names: see README.
+    assert our_files(root) == git_files(root) - {"a.txt"} == {"b.py", "d.py"}
+
+
+def test_tracked_but_ignored_files_stay_ignored(tmp_path: Path) -> None:
+    top = make_repo(tmp_path / "repo", {".gitignore": "*.env\n", "s/a.env": "", "s/b.py": ""})
+    git(top, "add", "-f", "s/a.env")
+    assert git_files(top / "s") == {"a.env", "b.py"}
+    assert our_files(top / "s") == {"b.py"}  # decided: the rules decide, not the index
+
+
+def test_nested_repositories_and_submodules_are_walked(tmp_path: Path) -> None:
+    top = make_repo(tmp_path / "repo", {".gitignore": "*.log\n", "a.py": ""})
+    make_repo(top / "nested", {".gitignore": "*.tmp\n", "n.py": "", "n.tmp": "", "n.log": ""})
+    assert git_files(top) == {".gitignore", "a.py", "nested/"}  # git shows the folder only
+    assert our_files(top) == {".gitignore", "a.py", "nested/.gitignore", "nested/n.py"}
+    # Opened as the root, the nested repository is its own work tree: the outer rules stop.
+    assert our_files(top / "nested") == git_files(top / "nested") == {".gitignore", "n.py",
+                                                                      "n.log"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rel", "expected"),
+    [
+        (".gitignore", True),
+        ("a/b/.gitignore", True),
+        (".sourcepackerignore", True),
+        ("a/.sourcepackerignore", True),
+        (".git/info/exclude", True),
+        ("exclude", False),
+        ("a/exclude", False),
+        ("a/.git/info/exclude", False),
+        ("x.gitignore", False),
+        ("", False),
+    ],
+)
+def test_is_rules_file(rel: str, expected: bool) -> None:
+    assert is_rules_file(rel) is expected

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..gitrepo import find_work_tree
 from ..pack import FORMATS
 from .errors import CliError
 
@@ -162,7 +163,8 @@ def resolve_targets(paths: Sequence[Path], root: Path | None) -> Targets:
         base = Path(os.path.commonpath([str(p) for p in resolved]))
         if not base.is_dir():
             base = base.parent
-        root = git_top(base) or base
+        tree = find_work_tree(base)
+        root = tree.top if tree is not None else base
     root = root.resolve()
     rels = []
     for p in resolved:
@@ -171,14 +173,6 @@ def resolve_targets(paths: Sequence[Path], root: Path | None) -> Targets:
         rel = p.relative_to(root).as_posix()
         rels.append("" if rel == "." else rel)
     return Targets(root, rels, missing)
-
-
-def git_top(start: Path) -> Path | None:
-    """The top of the git work tree holding ``start`` (a ``.git`` folder or file), if any."""
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
 
 
 def _open_engine(args: argparse.Namespace, root: Path) -> Engine:
@@ -312,8 +306,7 @@ def table_text(table: dict[str, object]) -> str:
 def _run_serve(args: argparse.Namespace) -> int:
     from ..daemon import serve  # the only way from cli/ to daemon/: lazy, for the command
 
-    serve()
-    return 0
+    return serve()
 
 
 if __name__ == "__main__":
