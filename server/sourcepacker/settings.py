@@ -22,6 +22,10 @@ from .pack import FORMATS
 from .vocab import DEFAULT_ENCODING
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+#: A file is read whole and tokenized whole: 1 GiB of text already needs several GB of memory
+#: in tiktoken, so a larger cap (``--max-file-size 6000000000`` on a 5 GB file) is refused up
+#: front with a clear message rather than ending in a MemoryError mid-scan.
+MAX_FILE_SIZE_LIMIT = 1 << 30
 POOL_KINDS = (AUTO, "thread", "process")
 
 Check = Callable[[object], str | None]
@@ -78,7 +82,11 @@ class Settings:
     include: tuple[str, ...] = _setting((), "include", _globs)
     exclude: tuple[str, ...] = _setting((), "exclude", _globs)
     max_file_size: int = _setting(
-        DEFAULT_MAX_FILE_SIZE, "maxFileSize", _int_in(1, 2**62, "a positive number of bytes")
+        DEFAULT_MAX_FILE_SIZE,
+        "maxFileSize",
+        _int_in(
+            1, MAX_FILE_SIZE_LIMIT, f"a number of bytes from 1 to {MAX_FILE_SIZE_LIMIT} (1 GiB)"
+        ),
     )
     #: "auto": what suits the counter (backends.pool_kind_for: threads, measured best for
     #: tiktoken and rs-bpe alike); "thread" or "process" force one.

@@ -111,6 +111,25 @@ def test_text_that_is_not_utf8_goes_to_tiktoken(monkeypatch: pytest.MonkeyPatch)
     assert calls == ["o200k_base"]
 
 
+@needs_rs_bpe
+def test_huge_text_goes_to_tiktoken(monkeypatch: pytest.MonkeyPatch) -> None:
+    """rs-bpe would hold the GIL for the whole count; tiktoken releases it."""
+    calls: list[int] = []
+
+    def spy(encoding: str) -> backends.Counter:
+        reference = counter(encoding)
+        return lambda text: calls.append(len(text)) or reference(text)
+
+    monkeypatch.setattr(backends, "_reference", spy)
+    monkeypatch.setattr(backends, "GIL_HOLD_MAX_CHARS", 100)
+    count = RsBpeBackend().counter("o200k_base")
+    assert count("a b " * 25) == counter("o200k_base")("a b " * 25)
+    assert calls == []
+    text = "word " * 21
+    assert count(text) == counter("o200k_base")(text)
+    assert calls == [105]
+
+
 def test_a_panic_goes_to_tiktoken() -> None:
     class PanicException(BaseException):  # the name pyo3 gives its exception
         pass
