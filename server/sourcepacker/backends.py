@@ -13,7 +13,8 @@ tests/bench/bench_backends.py) and because its vocabulary, compiled into its bin
 id for id to the bytes of our shipped files (same test module). One input class it cannot
 take: a ``str`` holding a lone surrogate is not UTF-8, rs-bpe refuses it with
 UnicodeEncodeError before counting anything, and :func:`_with_fallback` sends exactly those
-texts to tiktoken, which counts them after its own fix-up.
+texts to tiktoken, which counts them after its own fix-up. It also sends texts longer than
+:data:`GIL_HOLD_MAX_CHARS` there: rs-bpe would hold the GIL for their whole count.
 
 Figures (tests/bench/bench_backends.py and tests/bench/README.md; CPython 3.11 stdlib, 37 MB,
 2-core VM): per CPU-second rs-bpe counts 2.2× (o200k_base) and 2.7× (cl100k_base) as much
