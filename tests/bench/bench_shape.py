@@ -4,7 +4,8 @@
 
 ROOT defaults to this interpreter's standard library, ``site-packages`` excluded, read in place
 (a corpus under the repository's ``.bench/`` would be ignored by git's rules now). Each run is
-the installed command line in a new process, ``python -m sourcepacker pack ROOT --json -o FILE --cache-dir DIR``:
+the installed command line in a new process,
+``python -m sourcepacker pack ROOT --json -o FILE --cache-dir DIR``:
 
 * **savings**: the pack's tokens with no transform, with each transform alone, and with
   ``--compress --remove-comments --remove-empty-lines`` together (warm runs, so the figure is

@@ -3,16 +3,16 @@
     python scripts/bundle_python.py --target linux-x64 --project ../.. --out bundled/libs
 
 The pattern of Microsoft's Python tools extension template (``bundled/libs`` put on ``sys.path``
-by a small launcher), with compiled dependencies (tiktoken, regex, xxhash, msgspec,
-charset-normalizer) once per CPython version, because their wheels are per version:
+by a small launcher), with the dependencies compiled per CPython version (tiktoken, regex,
+xxhash, msgspec, charset-normalizer) once per version, and everything else once:
 
     bundled/libs/bundle.json   {"target": "linux-x64", "pythons": ["3.11", "3.12", "3.13"]}
-    bundled/libs/common/       pure-Python distributions, identical for every version
+    bundled/libs/common/       distributions identical for every version (pure Python, abi3)
     bundled/libs/cp311/ …      the rest, for that version (bundled/tool/serve.py picks one)
 
 pip resolves for the target, not for this machine (``--platform --python-version
 --implementation cp --only-binary=:all:``), so any Python >= 3.10 with pip builds every target.
-Sharing the pure-Python half cuts linux-x64 from 81 MB (24 MB zipped) to about 45 MB.
+Sharing what is identical for every version cuts the bundle to about half (README figures).
 """
 
 from __future__ import annotations
@@ -24,20 +24,37 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from importlib.metadata import Distribution, distributions
+from importlib.metadata import distributions
 from pathlib import Path
 
-#: VS Code target → pip platform tags. The floors are VS Code's own: glibc 2.28 (VS Code 1.86+)
-#: and macOS 11 (VS Code 1.97+). The older manylinux tags are named too: given one
-#: ``--platform``, pip 23.2 took a ``manylinux_2_17``-only wheel (ahocorasick-rs 1.0.3)
-#: for no match at all.
+#: VS Code target → pip platform tag. The floors are VS Code's own: glibc 2.28 (VS Code 1.86+)
+#: and macOS 11 (VS Code 1.97+).
 PLATFORMS = {
-    "linux-x64": "manylinux_2_28_x86_64,manylinux_2_17_x86_64,manylinux2014_x86_64",
-    "linux-arm64": "manylinux_2_28_aarch64,manylinux_2_17_aarch64,manylinux2014_aarch64",
+    "linux-x64": "manylinux_2_28_x86_64",
+    "linux-arm64": "manylinux_2_28_aarch64",
     "darwin-x64": "macosx_11_0_x86_64",
     "darwin-arm64": "macosx_11_0_arm64",
     "win32-x64": "win_amd64",
 }
+#: Legacy names of manylinux_2_5 / 2_12 / 2_17 wheels.
+LEGACY_MANYLINUX = {5: "manylinux1", 12: "manylinux2010", 17: "manylinux2014"}
+
+
+def platform_tags(target: str) -> list[str]:
+    """The tag and every older one it runs: pip widens macosx_11_0 itself, not manylinux_2_28
+    (tree-sitter-cpp has only manylinux_2_17 wheels)."""
+    tag = PLATFORMS[target]
+    if not tag.startswith("manylinux_"):
+        return [tag]
+    _, major, minor, arch = tag.split("_", 3)
+    tags = []
+    for glibc in range(int(minor), 4, -1):
+        tags.append(f"manylinux_{major}_{glibc}_{arch}")
+        if glibc in LEGACY_MANYLINUX:
+            tags.append(f"{LEGACY_MANYLINUX[glibc]}_{arch}")
+    return tags
+
+
 PYTHONS = ("3.11", "3.12", "3.13")
 #: What a wheel of the project needs from the checkout (setuptools builds in the source tree).
 PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE", "server")
@@ -74,28 +91,27 @@ def build_wheel(project: Path, scratch: Path) -> Path:
     return wheel
 
 
-def install(wheel: Path, platform: str, python: str, target: Path) -> None:
+def install(wheel: Path, platforms: list[str], python: str, target: Path) -> None:
     run(
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
         "--no-compile", "--only-binary=:all:", "--target", str(target),
-        *(arg for tag in platform.split(",") for arg in ("--platform", tag)),
-        "--python-version", python, "--implementation", "cp",
-        str(wheel),
+        *(arg for tag in platforms for arg in ("--platform", tag)),
+        "--python-version", python, "--implementation", "cp", str(wheel),
     )  # fmt: skip
     shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts: the launcher runs -m
 
 
-def is_pure(dist: Distribution) -> bool:
-    return "Root-Is-Purelib: true" in (dist.read_text("WHEEL") or "")
+def share_identical(dirs: list[Path], common: Path) -> list[str]:
+    """Move the distributions installed identically in every dir into ``common``.
 
-
-def share_pure(dirs: list[Path], common: Path) -> list[str]:
-    """Move the pure-Python distributions found, same version, in every dir into ``common``."""
+    Identical = the same RECORD (every file with its hash): pure-Python wheels and abi3 ones
+    (tree-sitter and its grammars), not those compiled per CPython version.
+    """
     found = [{d.metadata["Name"]: d for d in distributions(path=[str(p)])} for p in dirs]
     shared = []
     for name, dist in sorted(found[0].items()):
-        same = all(name in f and f[name].version == dist.version for f in found)
-        if not (same and is_pure(dist)):
+        record = dist.read_text("RECORD")
+        if not all(name in f and f[name].read_text("RECORD") == record for f in found):
             continue
         shared.append(f"{name}=={dist.version}")  # before its METADATA moves
         for rel in dist.files or []:
@@ -128,9 +144,9 @@ def main() -> int:
         staged = scratch / "libs"
         dirs = [staged / ("cp" + v.replace(".", "")) for v in pythons]
         for version, target in zip(pythons, dirs, strict=True):
-            install(wheel, PLATFORMS[args.target], version, target)
+            install(wheel, platform_tags(args.target), version, target)
         (staged / "common").mkdir()
-        shared = share_pure(dirs, staged / "common")
+        shared = share_identical(dirs, staged / "common")
         manifest = {"target": args.target, "pythons": pythons, "shared": shared}
         (staged / "bundle.json").write_text(json.dumps(manifest, indent=2) + "\n")
         shutil.rmtree(out, ignore_errors=True)

@@ -62,6 +62,7 @@ export const SettingKeys = {
   poolKind: "poolKind",
   poolSize: "poolSize",
   cacheDir: "cacheDir",
+  counter: "counter",
   interpreter: "server.interpreter",
   trace: "trace.server",
   showSkipped: "showSkipped",

@@ -34,7 +34,8 @@ export const Notifications = {
 export type TokenState = "exact" | "estimated" | "stale" | "skipped";
 export type CheckState = "checked" | "unchecked" | "partial";
 export type PackFormat = "xml" | "markdown" | "plain";
-export type PoolKind = "thread" | "process";
+export type PoolKind = "auto" | "thread" | "process";
+export type CounterName = "auto" | "tiktoken" | "rs-bpe";
 
 /** `initializationOptions` and `workspace/didChangeConfiguration` payload. */
 export interface WireSettings {
@@ -54,6 +55,8 @@ export interface WireSettings {
   poolSize?: number;
   /** Overrides .sourcepacker/cache. */
   cacheDir?: string;
+  /** Counting backend (all exact); default "auto": rs-bpe where installed, else tiktoken. */
+  counter?: CounterName;
 }
 
 export interface Entry {

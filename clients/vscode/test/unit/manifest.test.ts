@@ -94,6 +94,7 @@ describe("package.json", () => {
       poolKind: null,
       poolSize: null,
       cacheDir: DEFAULTS.cacheDir,
+      counter: null,
       "server.interpreter": DEFAULTS.interpreter,
       "trace.server": DEFAULTS.trace,
       showSkipped: DEFAULTS.showSkipped,
