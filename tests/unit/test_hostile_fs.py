@@ -34,6 +34,7 @@ from sourcepacker.cache import (
 from sourcepacker.engine import Engine
 from sourcepacker.fs import ReadRefused, SkipReason, display_name, read_vetted
 from sourcepacker.model import FileState, TokenState
+from sourcepacker.options import PackOptions
 from sourcepacker.vocab import get_encoding
 from sptree import age, make_tree
 
@@ -304,7 +305,7 @@ def test_deeper_than_the_recursion_limit(tmp_path: Path, engine_factory: EngineF
         engine.scan()
         assert engine.model.totals().files == 2
         engine.set_checked([""], True)
-        result = engine.pack(tree=True)
+        result = engine.pack(PackOptions(tree=True))
         engine.set_checked(["d"], False)
         assert engine.totals()[0].files == 1
         assert token_table(engine)["fileCount"] == 2
