@@ -143,7 +143,7 @@ CONTEXTS = {
 
 def private_key_block(rng: random.Random, label: str, body_lines: int) -> tuple[str, str]:
     """A PEM/OpenSSH/PGP private key block and its masked form (same number of lines)."""
-    body = [b64url(rng.randbytes(48)) for _ in range(body_lines)]
+    body = [base64.b64encode(rng.randbytes(48)).decode() for _ in range(body_lines)]
     head, foot = f"-----BEGIN {label}-----", f"-----END {label}-----"
     text = "\n".join([head, *body, foot])
     masked = "\n".join([head, marker("private-key"), *[""] * (body_lines - 1), foot])

@@ -21,6 +21,7 @@ from pathlib import Path
 import xxhash
 
 from .derived import Derived, DerivedStore
+from .fs import display_name
 from .model import FileState, TokenState
 from .options import PackOptions
 from .pack import Pack, PackFile, PackFormat, Section, SectionKind, render, render_split
@@ -116,8 +117,10 @@ def pack_files(
         texts = [t for t in texts if t[0] in keep]
     for rel, text, tokens, digest, size in texts:
         shaped, n, reds = shape_file(rel, text, tokens, digest, size, options, context.store)
-        files.append(PackFile(rel, shaped, n))
-        redactions += (Redaction(rel, line, kind) for line, kind in reds)
+        # The prompt must be valid Unicode: a name that is not UTF-8 shows its bytes as \xNN.
+        shown = display_name(rel)
+        files.append(PackFile(shown, shaped, n))
+        redactions += (Redaction(shown, line, kind) for line, kind in reds)
     sections = sections_for(options, context, removed)
     fmt = PackFormat(options.format)
     if options.split_tokens is not None:

@@ -20,17 +20,26 @@ first miss so it overlaps the hashing); the workers then read every miss a secon
 cannot dedupe identical files (2,255 tokenized instead of 2,208). The process pool always
 costs 0.3–0.9 CPU-seconds more and wins no wall time on a quiet machine, so threads are the
 default; processes remain an option for interpreters where the GIL hand-over hurts more.
+
+Those figures are tiktoken's. rs-bpe holds the GIL, so its threads count on one core, yet
+threads still won for it: cold pack of the same stdlib copy, 2 workers, load ~8 (medians of 3,
+tests/bench/README.md) threads 10.9 s wall / 3.8 CPU-s, processes 13.7 s / 4.5. Its one core
+counts ~2× what tiktoken's two threads do per CPU-second, and the spawn, the second read and
+the lost dedupe cost more than a second core returns on 37 MB. ``backends.pool_kind_for``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, TypeVar
 
+from .backends import CountingBackend, get_backend, pool_kind_for
 from .counting import (
+    DEFAULT_MAX_SIZE,
     FileCount,
     Lookup,
     read_and_count,
@@ -50,9 +59,14 @@ _Batch = TypeVar("_Batch")
 class TokenizerPool:
     """Counts files with ``size`` workers; workers start lazily, on the first cache miss."""
 
-    def __init__(self, encoding: str, kind: str = "thread", size: int = 2) -> None:
+    def __init__(
+        self, encoding: str, kind: str = "auto", size: int = 2, counter: str = "auto"
+    ) -> None:
         self.encoding = encoding
-        self.kind = kind
+        #: The backend that counts (``Settings.counter`` resolved: never "auto").
+        self.backend: CountingBackend = get_backend(counter, encoding)
+        #: "thread" or "process" (``Settings.pool_kind`` resolved for this backend).
+        self.kind = pool_kind_for(self.backend, kind)
         self.size = size
         self._threads: ThreadPoolExecutor | None = None
         self._processes: ProcessPoolExecutor | None = None
@@ -68,9 +82,7 @@ class TokenizerPool:
     def counter(self) -> Callable[[str], int]:
         with self._lock:
             if self._count is None:
-                from .vocab import counter
-
-                self._count = counter(self.encoding)
+                self._count = self.backend.counter(self.encoding)
             return self._count
 
     def count_files(
@@ -79,24 +91,32 @@ class TokenizerPool:
         rels: Sequence[str],
         lookup: Lookup,
         cancel: threading.Event | None = None,
+        max_size: int = DEFAULT_MAX_SIZE,
     ) -> Iterator[list[FileCount]]:
-        """Yield results batch by batch, in completion order, until done or cancelled."""
+        """Yield results batch by batch, in completion order, until done or cancelled.
+
+        ``root`` is the workspace's real path; no file is read past ``max_size`` + 1 bytes.
+        """
         batches = [list(rels[i : i + BATCH_SIZE]) for i in range(0, len(rels), BATCH_SIZE)]
         if self.kind == "process":
-            yield from self._count_in_processes(root, batches, lookup, cancel)
+            yield from self._count_in_processes(root, batches, lookup, cancel, max_size)
         else:
             threads = self._thread_pool()
             seen = _SeenThisScan(lookup)
             yield from self._run(
-                batches, cancel, lambda b: threads.submit(self._thread_batch, root, b, seen)
+                batches,
+                cancel,
+                lambda b: threads.submit(self._thread_batch, root, b, seen, max_size),
             )
 
-    def _thread_batch(self, root: str, batch: list[str], seen: _SeenThisScan) -> list[FileCount]:
+    def _thread_batch(
+        self, root: str, batch: list[str], seen: _SeenThisScan, max_size: int
+    ) -> list[FileCount]:
         started = time.perf_counter()
         count = _LazyCount(self)
         out = []
         for rel in batch:
-            result = read_and_count(root, rel, seen.lookup, count)
+            result = read_and_count(root, rel, seen.lookup, count, max_size)
             seen.remember(result)
             out.append(result)
         self.last_batch_seconds = time.perf_counter() - started
@@ -108,6 +128,7 @@ class TokenizerPool:
         batches: list[list[str]],
         lookup: Lookup,
         cancel: threading.Event | None,
+        max_size: int,
     ) -> Iterator[list[FileCount]]:
         """Hash on threads (cache hits end there), then send only misses to the workers."""
         misses: list[tuple[str, int]] = []
@@ -115,7 +136,7 @@ class TokenizerPool:
         def hash_batch(batch: list[str]) -> list[FileCount]:
             out = []
             for rel in batch:
-                result, text = read_and_hash(root, rel)
+                result, text = read_and_hash(root, rel, max_size)
                 cached = None if text is None else lookup(result.hash, result.size)
                 if text is not None and cached is None:
                     if not misses:
@@ -123,15 +144,7 @@ class TokenizerPool:
                     misses.append((rel, result.hash))
                     continue
                 if cached is not None:
-                    result = FileCount(
-                        result.rel,
-                        result.size,
-                        result.mtime_ns,
-                        result.ino,
-                        result.hash,
-                        cached,
-                        True,
-                    )
+                    result = dataclasses.replace(result, tokens=cached, from_cache=True)
                 out.append(result)
             return out
 
@@ -142,7 +155,7 @@ class TokenizerPool:
         miss_batches = [misses[i : i + BATCH_SIZE] for i in range(0, len(misses), BATCH_SIZE)]
         processes = self._process_pool()
         yield from self._run(
-            miss_batches, cancel, lambda b: processes.submit(worker_count_batch, root, b)
+            miss_batches, cancel, lambda b: processes.submit(worker_count_batch, root, b, max_size)
         )
 
     def _run(
@@ -196,7 +209,7 @@ class TokenizerPool:
                     self.size,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=worker_init,
-                    initargs=(self.encoding,),
+                    initargs=(self.encoding, self.backend.name),
                 )
             return self._processes
 

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from . import backends
+from .backends import AUTO, COUNTER_CHOICES
 from .pack import FORMATS
 from .vocab import DEFAULT_ENCODING
 
@@ -23,7 +25,11 @@ DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 #: The formats the editor setting offers: the prompt formats. ``json`` (files as objects, for
 #: programs) is there for the command line and the ``pack`` request's own ``format``.
 SETTING_FORMATS: tuple[str, ...] = tuple(f for f in FORMATS if f != "json")
-POOL_KINDS = ("thread", "process")
+#: A file is read whole and tokenized whole: 1 GiB of text already needs several GB of memory
+#: in tiktoken, so a larger cap (``--max-file-size 6000000000`` on a 5 GB file) is refused up
+#: front with a clear message rather than ending in a MemoryError mid-scan.
+MAX_FILE_SIZE_LIMIT = 1 << 30
+POOL_KINDS = (AUTO, "thread", "process")
 
 Check = Callable[[object], str | None]
 
@@ -57,6 +63,13 @@ def _int_in(low: int, high: int, what: str) -> Check:
     return check
 
 
+def _counter(value: object) -> str | None:
+    if value not in COUNTER_CHOICES:
+        return f"expected one of {', '.join(COUNTER_CHOICES)}"
+    ok = value == AUTO or backends.installed(str(value))
+    return None if ok else "not installed for this Python"
+
+
 def _setting(default: Any, wire: str, check: Check, *, factory: bool = False) -> Any:
     """A settings field with its wire name and check in the field's metadata."""
     meta = {"wire": wire, "check": check}
@@ -72,15 +85,22 @@ class Settings:
     include: tuple[str, ...] = _setting((), "include", _globs)
     exclude: tuple[str, ...] = _setting((), "exclude", _globs)
     max_file_size: int = _setting(
-        DEFAULT_MAX_FILE_SIZE, "maxFileSize", _int_in(1, 2**62, "a positive number of bytes")
+        DEFAULT_MAX_FILE_SIZE,
+        "maxFileSize",
+        _int_in(
+            1, MAX_FILE_SIZE_LIMIT, f"a number of bytes from 1 to {MAX_FILE_SIZE_LIMIT} (1 GiB)"
+        ),
     )
-    #: "thread": tiktoken releases the GIL, and the figures in tests/bench/ favour threads
-    #: (no spawn, no second read); "process" stays available for interpreters where it pays.
-    pool_kind: str = _setting("thread", "poolKind", _one_of(POOL_KINDS))
+    #: "auto": what suits the counter (backends.pool_kind_for: threads, measured best for
+    #: tiktoken and rs-bpe alike); "thread" or "process" force one.
+    pool_kind: str = _setting(AUTO, "poolKind", _one_of(POOL_KINDS))
     pool_size: int = _setting(
         default_pool_size, "poolSize", _int_in(1, 256, "an integer from 1 to 256"), factory=True
     )
     cache_dir: str | None = _setting(None, "cacheDir", _non_empty_string)
+    #: Who counts: "auto" (rs-bpe where installed, else tiktoken), "tiktoken", "rs-bpe".
+    #: Every backend gives tiktoken's exact count, so the cache serves them all alike.
+    counter: str = _setting(AUTO, "counter", _counter)
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -27,12 +27,12 @@ WRITER = textwrap.dedent(
     cache = TokenCache.load(Path(sys.argv[1]))
     assert cache.load_error is None, cache.load_error
     start = max((t for (e, h, s), t in cache.tokens.items() if e == "marker"), default=0)
-    cache.tokens.update({("o200k_base", i, i % 5000): i for i in range(100_000)})
+    cache.tokens.update({("o200k_base", i, 5000 + i % 5000): 1 + i % 5000 for i in range(100_000)})
     cache.paths = {f"d{i % 100}/f{i}.py": PathRecord(i, i, i, i) for i in range(30_000)}
     n = start
     while True:
         n += 1
-        cache.put("marker", n, 0, n)
+        cache.put("marker", n, n, n)  # valid: a count never exceeds the size
         print(n, flush=True)
         cache.save()
     """

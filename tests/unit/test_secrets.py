@@ -200,3 +200,25 @@ def test_more_ways_of_assigning_a_secret(line: str, masked: str, kind: str) -> N
 )
 def test_lines_that_look_like_secrets_but_are_not(line: str) -> None:
     assert mask_secrets(line) == (line, [])
+
+
+def test_an_encrypted_pem_key_with_headers_is_masked_whole() -> None:
+    text = (
+        "-----BEGIN RSA PRIVATE KEY-----\n"
+        "Proc-Type: 4,ENCRYPTED\n"
+        "DEK-Info: AES-128-CBC,3F1E2D4C5B6A79880716253443526170\n"
+        "\n"
+        "MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi4kS8wfvUk6l3Wx6fX8Z7y2nEq\n"
+        "-----END RSA PRIVATE KEY-----\n"
+    )
+    assert mask_secrets(text) == (
+        "-----BEGIN RSA PRIVATE KEY-----\n[REDACTED private-key]\n\n\n\n"
+        "-----END RSA PRIVATE KEY-----\n",
+        [Redaction(1, "private-key")],
+    )
+
+
+def test_a_key_block_without_its_end_is_left_as_it_is() -> None:
+    # As in gitleaks: the END line bounds the block. Each BEGIN stops at the next armor line.
+    text = ("-----BEGIN RSA PRIVATE KEY-----\n" + "A" * 64 + "\n") * 200
+    assert mask_secrets(text) == (text, [])

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..fs import display_name
 from ..gitrepo import find_work_tree
 from ..pack import FORMATS
 from .errors import CliError
@@ -34,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    from ..backends import BackendUnavailableError
     from ..vocab import EncodingUnavailableError  # cheap: tiktoken itself loads lazily
 
     try:
@@ -42,10 +44,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `sourcepacker pack … | head -1`: end quietly, like other tools
         _silence_stdout()
         return 0
-    except (CliError, EncodingUnavailableError, OSError, ValueError) as exc:
-        # One line: tiktoken's own messages run over several.
+    except (
+        CliError,
+        EncodingUnavailableError,
+        BackendUnavailableError,
+        OSError,
+        ValueError,
+    ) as exc:
+        # One line: tiktoken's own messages run over several. ValueError covers what a bad
+        # file name or a damaged input can still raise (UnicodeError is one).
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"sourcepacker: error: {first}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("sourcepacker: error: out of memory (try a smaller --max-file-size)", file=sys.stderr)
+        return 1
+    except RecursionError:
+        print("sourcepacker: error: folders nested too deep to process", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("sourcepacker: interrupted", file=sys.stderr)
@@ -101,9 +116,20 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB")
     p.add_argument("--encoding", default=None, help="o200k_base (default), cl100k_base, ...")
     p.add_argument("--max-file-size", type=_positive, default=None, metavar="BYTES")
-    p.add_argument("--pool", choices=["thread", "process"], default=None)
+    p.add_argument("--pool", choices=["auto", "thread", "process"], default=None)
+    p.add_argument(
+        "--counter",
+        choices=["auto", "tiktoken", "rs-bpe"],
+        default=None,
+        help="who counts (all exact; default auto: rs-bpe where installed, else tiktoken)",
+    )
     p.add_argument("--workers", type=_positive, default=None)
     p.add_argument("--cache-dir", type=Path, default=None)
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="read and hash every file again, trusting no saved stat (counts stay cached)",
+    )
 
 
 def _shape_options(p: argparse.ArgumentParser) -> None:
@@ -175,9 +201,18 @@ def _settings(args: argparse.Namespace) -> Settings:
     if args.exclude:
         changes["exclude"] = tuple(args.exclude)
     if args.max_file_size:
+        from ..settings import MAX_FILE_SIZE_LIMIT
+
+        if args.max_file_size > MAX_FILE_SIZE_LIMIT:
+            raise CliError(
+                f"--max-file-size {args.max_file_size}: at most {MAX_FILE_SIZE_LIMIT} (1 GiB); "
+                "files are read and tokenized whole"
+            )
         changes["max_file_size"] = args.max_file_size
     if args.pool:
         changes["pool_kind"] = args.pool
+    if args.counter:
+        changes["counter"] = args.counter
     if args.workers:
         changes["pool_size"] = args.workers
     if args.cache_dir:
@@ -242,7 +277,7 @@ def _scan(engine: Engine, args: argparse.Namespace, paths: list[str] | None = No
 
     whole = paths is None or "" in paths
     show = sys.stderr.isatty() and not args.json
-    return scan_with_progress(engine, show=show, paths=None if whole else paths)
+    return scan_with_progress(engine, show=show, paths=None if whole else paths, force=args.force)
 
 
 def _model(args: argparse.Namespace) -> ModelInfo | None:
@@ -386,7 +421,9 @@ def _run_pack(args: argparse.Namespace) -> int:
     model = _model(args)
     if args.json:
         summary = _summary(root, engine, fmt, options, result, written)
-        summary["skipped"] = not_counted + result.skipped
+        summary["skipped"] = [  # names as the prompt shows them: \xNN for non-UTF-8
+            {**row, "path": display_name(row["path"])} for row in not_counted + result.skipped
+        ]
         print(json.dumps(summary, indent=2))
     _report(args, engine, options, result, written, model)
     if args.stats:
