@@ -118,8 +118,9 @@ def pack_files(
     for rel, text, tokens, digest, size in texts:
         shaped, n, reds = shape_file(rel, text, tokens, digest, size, options, context.store)
         # The prompt must be valid Unicode: a name that is not UTF-8 shows its bytes as \xNN.
-        files.append(PackFile(display_name(rel), shaped, n))
-        redactions += (Redaction(rel, line, kind) for line, kind in reds)
+        shown = display_name(rel)
+        files.append(PackFile(shown, shaped, n))
+        redactions += (Redaction(shown, line, kind) for line, kind in reds)
     sections = sections_for(options, context, removed)
     fmt = PackFormat(options.format)
     if options.split_tokens is not None:

@@ -2,9 +2,10 @@
 
     python tests/bench/bench_shape.py [ROOT] [--runs 3] [--json]
 
-ROOT defaults to this interpreter's standard library, ``site-packages`` excluded, read in place
-(a corpus under the repository's ``.bench/`` would be ignored by git's rules now). Each run is
-the installed command line in a new process,
+ROOT defaults to a copy of this interpreter's standard library (``site-packages`` and
+``__pycache__`` left out) in a temporary folder outside any git work tree: the stdlib of a
+pyenv install and a corpus under this repository's ``.bench/`` both lie in folders git ignores,
+which the command line now honours. Each run is the installed command line in a new process,
 ``python -m sourcepacker pack ROOT --json -o FILE --cache-dir DIR``:
 
 * **savings**: the pack's tokens with no transform, with each transform alone, and with
@@ -50,7 +51,7 @@ VARIANTS: dict[str, list[str]] = {
 
 def pack(root: Path, cache: Path, out: Path, flags: list[str]) -> tuple[float, dict[str, object]]:
     cmd = [sys.executable, "-m", "sourcepacker", "pack", str(root), "--json", "-o", str(out)]
-    cmd += ["--cache-dir", str(cache), "--exclude", "site-packages", *flags]
+    cmd += ["--cache-dir", str(cache), *flags]
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, env=python_env(), check=True)
     return time.perf_counter() - start, json.loads(done.stdout)
@@ -62,9 +63,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    root = args.root or Path(sysconfig.get_paths()["stdlib"])
-    count = counter("o200k_base")
     work = Path(tempfile.mkdtemp(prefix="bench-shape-"))
+    root = args.root
+    if root is None:
+        root = work / "stdlib"
+        shutil.copytree(
+            sysconfig.get_paths()["stdlib"],
+            root,
+            ignore=shutil.ignore_patterns("site-packages", "__pycache__"),
+            symlinks=True,
+        )
+    count = counter("o200k_base")
     figures: dict[str, object] = {"root": str(root)}
     try:
         warm_cache = work / "warm"

@@ -1,4 +1,4 @@
-"""Benchmark corpora, built once under ``.bench/corpora/`` (ignored by git).
+"""Benchmark corpora, built once under ``~/.cache/sourcepacker-bench/`` (outside the repository).
 
 * ``stdlib``  — a copy of the running interpreter's standard library without ``site-packages``
   and ``__pycache__`` (a copy, so both tools see exactly the same files and no bytecode).
@@ -24,7 +24,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH = REPO / ".bench"
-CORPORA = BENCH / "corpora"
+#: Outside this repository: its .gitignore ignores .bench/, and git's rules from the
+#: repository's top apply to any folder inside it, so a corpus there would pack as empty.
+CORPORA = Path(
+    os.environ.get("SOURCEPACKER_BENCH_CORPORA", Path.home() / ".cache" / "sourcepacker-bench")
+)
 DOWNLOADS = BENCH / "dl"
 
 DJANGO = "5.2.19"  # pip download --no-deps --no-binary :all: django==5.2.19

@@ -296,6 +296,7 @@ def test_deeper_than_the_recursion_limit(tmp_path: Path, engine_factory: EngineF
     make_deep(root, DEEP)
     (root / "top.txt").write_text("at the top\n")
     from sourcepacker.cli.tables import token_table
+    from sourcepacker.options import PackOptions
 
     get_encoding("o200k_base")  # loaded before: its imports are deep enough on their own
     engine = real_engine(engine_factory, root)

@@ -421,8 +421,7 @@ def _run_pack(args: argparse.Namespace) -> int:
     model = _model(args)
     if args.json:
         summary = _summary(root, engine, fmt, options, result, written)
-        # names as the prompt shows them: \xNN for non-UTF-8
-        summary["skipped"] = [
+        summary["skipped"] = [  # names as the prompt shows them: \xNN for non-UTF-8
             {**row, "path": display_name(row["path"])} for row in not_counted + result.skipped
         ]
         print(json.dumps(summary, indent=2))
