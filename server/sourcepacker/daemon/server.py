@@ -39,6 +39,8 @@ class SourcePackerServer(LanguageServer):
         #: Short jobs off the event loop (packing, settings); scans run on each session's own.
         self.work = ThreadPoolExecutor(2, thread_name_prefix="sp-work")
         self.tasks: set[asyncio.Task[Any]] = set()
+        #: The client registered our file watcher: events can be trusted (daemon/session.py).
+        self.watching = False
 
     def notify(self, method: str, params: Any) -> None:
         self.protocol.notify(method, params)

@@ -57,6 +57,8 @@ def open_folder(ls: SourcePackerServer, uri: str) -> Session | None:
     if engine.cache.load_error:
         log.warning("%s", engine.cache.load_error)
     session = ls.sessions[uri] = Session(uri, engine, ls.notify, ls.work_done_progress)
+    if ls.watching:  # the "**/*" registration covers folders added later too
+        session.watcher_started()
     return session
 
 
@@ -110,6 +112,11 @@ async def register_watchers(ls: SourcePackerServer) -> None:
         await ls.client_register_capability_async(types.RegistrationParams([registration]))
     except Exception as exc:
         log.warning("could not register file watchers: %s", exc)
+        return
+    # From here on a whole-folder rescan may trust the events (daemon/session.py).
+    ls.watching = True
+    for session in ls.sessions.values():
+        session.watcher_started()
 
 
 async def on_shutdown(ls: SourcePackerServer, params: None) -> None:
@@ -129,6 +136,7 @@ async def on_configuration(
     ls.settings = settings = usable_encoding(ls, settings)
     for s in ls.sessions.values():
         if await ls.off_loop(s.engine.apply_settings, settings):
+            s.distrust_events()  # new rules or encoding: every file may change
             s.request_scan(force=False)
         s.notifier.totals_changed()
 
