@@ -342,3 +342,23 @@ async def test_encoding_unavailable_offline_falls_back(start_daemon: StartFn, wo
     totals = await ws.wait_exact()
     assert totals.encoding == "o200k_base"
     assert any("no_such_encoding" in m.message for m in ws.client.messages)
+
+
+async def test_gitignore_above_a_subfolder_root_applies_and_reloads(
+    start_daemon: StartFn, tmp_path: Path
+):
+    repo = tmp_path / "repo"
+    (repo / "src").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / ".gitignore").write_text("secret.env\n")
+    (repo / "src" / "app.py").write_text("print('hi')\n")
+    (repo / "src" / "secret.env").write_text("KEY=1\n")
+    (repo / "src" / "debug.log").write_text("noise\n")
+    ws = await start_daemon(repo / "src")
+    before = await ws.wait_exact()
+    assert before.workspace.files == 2  # app.py and debug.log: secret.env is ignored above
+    (repo / ".gitignore").write_text("secret.env\n*.log\n")
+    ws.client.workspace_did_change_watched_files(_watched((repo / ".gitignore").as_uri()))
+    await ws.wait_for(lambda: ws.totals[-1].workspace.files == 1)
+    listing = await ws.request("sourcepacker/listFiles")
+    assert [e.path for e in listing.entries] == ["app.py"]

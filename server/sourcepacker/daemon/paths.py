@@ -33,6 +33,14 @@ def safe_rel(root: Path, rel: str) -> str:
     return clean
 
 
+def uri_path(uri: str) -> Path | None:
+    """The file-system path of a ``file://`` URI (not resolved), or None for other schemes."""
+    from pygls.uris import to_fs_path
+
+    fs = to_fs_path(uri)
+    return None if fs is None else Path(fs)
+
+
 def rel_from_uri(root: Path, uri: str) -> str | None:
     """The relative path of a ``file://`` URI inside ``root``, or None when outside."""
     from pygls.uris import to_fs_path

@@ -31,6 +31,7 @@ from ..ignore import is_rules_file
 from ..model import FileState, Sums
 from ..profiles import load_last, save_last
 from .notify import Notifier, Progress, Sender
+from .paths import uri_path
 from .protocol import TokenSum, Totals
 from .timers import Debouncer
 
@@ -165,6 +166,11 @@ class Session:
             if len(self._since_walk) > MAX_TARGETED_PATHS:
                 self._since_walk = None
         self._event_batch.arm()
+
+    def is_outside_rules_file(self, uri: str) -> bool:
+        """True for a rules file above the folder that its ignore rules were read from."""
+        path = uri_path(uri)
+        return path is not None and path in self.engine.rules.outside_files
 
     def _flush_events(self) -> None:
         paths, self._events = self._events, set()

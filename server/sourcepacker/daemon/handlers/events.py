@@ -23,6 +23,8 @@ def on_watched_files(ls: SourcePackerServer, params: types.DidChangeWatchedFiles
         for s in ls.sessions.values():
             rel = rel_from_uri(s.root, change.uri)
             if rel is None:
+                if s.is_outside_rules_file(change.uri):
+                    s.file_changed("")  # a .gitignore above the folder: reload the rules
                 continue
             if rel != OWN_FOLDER and not rel.startswith(OWN_FOLDER + "/"):
                 s.file_changed(rel)

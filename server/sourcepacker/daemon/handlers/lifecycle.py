@@ -95,14 +95,24 @@ def start_session(session: Session) -> None:
 
 
 async def register_watchers(ls: SourcePackerServer) -> None:
+    """Ask the client to watch every folder, and the ignore-rules files above each of them.
+
+    git's rules come from the repository's top down to the folder (and ``core.excludesFile``),
+    so an edit to a ``.gitignore`` above an opened subfolder must reload its rules too.
+    """
     caps = ls.client_capabilities.workspace
     watched = caps.did_change_watched_files if caps else None
     if watched is None or not watched.dynamic_registration:
         log.info("client cannot watch files for us; rescan on request only")
         return
-    options = types.DidChangeWatchedFilesRegistrationOptions(
-        watchers=[types.FileSystemWatcher(glob_pattern="**/*")]
-    )
+    watchers = [types.FileSystemWatcher(glob_pattern="**/*")]
+    if watched.relative_pattern_support:
+        for session in list(ls.sessions.values()):
+            outside = await ls.off_loop(lambda s=session: s.engine.rules.outside_files)
+            for path in outside:
+                pattern = types.RelativePattern(base_uri=path.parent.as_uri(), pattern=path.name)
+                watchers.append(types.FileSystemWatcher(glob_pattern=pattern))
+    options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
     registration = types.Registration(
         id="sourcepacker-watch",
         method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
