@@ -43,10 +43,21 @@ MAX_AGE_DAYS = 30
 MAX_ENTRIES = 2_000_000
 #: A temp file untouched this long is left over from a killed writer.
 STALE_TEMP_SECONDS = 600
+#: In memory a count and the day it was last used share one int, ``tokens << DAY_BITS | day``:
+#: days since the epoch fit in 16 bits until 2149. With the content key also one int
+#: (``size << 64 | xxh3_64``) an entry costs ~120 bytes instead of ~320 for two dicts keyed by
+#: (encoding, hash, size) tuples (tests/bench/bench_memory.py, 100k files).
+DAY_BITS = 16
+DAY_MASK = (1 << DAY_BITS) - 1
+HASH_MASK = (1 << 64) - 1
 
 
-class PathRecord(msgspec.Struct, array_like=True, frozen=True):
-    """What the last scan saw of one path; ``array_like`` keeps 100k records compact."""
+class PathRecord(msgspec.Struct, array_like=True, frozen=True, gc=False):
+    """What the last scan saw of one path; ``array_like`` keeps 100k records compact.
+
+    ``gc=False``: scalars only, so no cycles; untracked records are 16 bytes smaller each and
+    the collector never walks 100k of them.
+    """
 
     size: int
     mtime_ns: int
@@ -85,9 +96,9 @@ class TokenCache:
     """In-memory cache with a dirty revision; safe to use from several threads."""
 
     path: Path | None
-    tokens: dict[tuple[str, int, int], int] = field(default_factory=dict)
-    #: Last day each token entry was used; written on every hit, so bounded by ``tokens``.
-    days: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    #: encoding → {``content_key(hash, size)``: ``tokens << DAY_BITS | day last used``}; use
+    #: :meth:`get`, :meth:`put` and :meth:`entries` rather than this layout.
+    tokens: dict[str, dict[int, int]] = field(default_factory=dict)
     paths: dict[str, PathRecord] = field(default_factory=dict)
     revision: int = 0
     saved_revision: int = 0
@@ -121,32 +132,45 @@ class TokenCache:
             log.info("%s, expected %d; discarding it", cache.load_error, CACHE_VERSION)
             return cache
         cache.tokens = {
-            (encoding, e.hash, e.size): e.tokens
+            encoding: {
+                content_key(e.hash, e.size): e.tokens << DAY_BITS | min(e.day, DAY_MASK)
+                for e in entries
+            }
             for encoding, entries in stored.tokens.items()
-            for e in entries
-        }
-        cache.days = {
-            (encoding, e.hash, e.size): e.day
-            for encoding, entries in stored.tokens.items()
-            for e in entries
         }
         cache.paths = dict(stored.paths)
         return cache
 
     def get(self, encoding: str, digest: int, size: int) -> int | None:
-        key = (encoding, digest, size)
-        tokens = self.tokens.get(key)
-        if tokens is not None:
-            self.days[key] = _today()
-        return tokens
+        table = self.tokens.get(encoding)
+        if table is None:
+            return None
+        key = content_key(digest, size)
+        packed = table.get(key)
+        if packed is None:
+            return None
+        today = _today()
+        if packed & DAY_MASK != today:  # a new int only on the first hit of the day
+            table[key] = packed & ~DAY_MASK | today
+        return packed >> DAY_BITS
 
     def put(self, encoding: str, digest: int, size: int, tokens: int) -> None:
         with self._lock:
-            key = (encoding, digest, size)
-            self.days[key] = _today()
-            if self.tokens.get(key) != tokens:
-                self.tokens[key] = tokens
+            table = self.tokens.setdefault(encoding, {})
+            key = content_key(digest, size)
+            old = table.get(key)
+            table[key] = tokens << DAY_BITS | _today()
+            if old is None or old >> DAY_BITS != tokens:
                 self.revision += 1
+
+    def entries(self, encoding: str) -> list[tuple[int, int, int]]:
+        """``(hash, size, tokens)`` of every entry of ``encoding`` (tests, tools)."""
+        with self._lock:
+            items = list(self.tokens.get(encoding, {}).items())
+        return [(key & HASH_MASK, key >> 64, packed >> DAY_BITS) for key, packed in items]
+
+    def entry_count(self) -> int:
+        return sum(len(table) for table in self.tokens.values())
 
     def set_paths(self, records: dict[str, PathRecord], removed: Iterable[str] = ()) -> None:
         with self._lock:
@@ -183,17 +207,17 @@ class TokenCache:
             with self._lock:  # C-level copies only: put() from the pool waits microseconds
                 self._evict()
                 revision = self.revision
-                token_items = list(self.tokens.items())
-                days = dict(self.days)
+                tables = {enc: list(table.items()) for enc, table in self.tokens.items()}
                 paths = dict(self.paths)
             # Plain tuples encode exactly as the array-like TokenEntry decodes, but cost less.
-            by_encoding: dict[str, list[tuple[int, int, int, int]]] = {}
-            today = _today()
-            for key, tokens in token_items:
-                encoding, digest, size = key
-                by_encoding.setdefault(encoding, []).append(
-                    (digest, size, tokens, days.get(key, today))
-                )
+            by_encoding = {
+                encoding: [
+                    (key & HASH_MASK, key >> 64, packed >> DAY_BITS, packed & DAY_MASK)
+                    for key, packed in items
+                ]
+                for encoding, items in tables.items()
+                if items
+            }
             snapshot = {"version": CACHE_VERSION, "tokens": by_encoding, "paths": paths}
             try:
                 atomic_write(self.path, _encoder.encode(snapshot))
@@ -210,16 +234,30 @@ class TokenCache:
     def _evict(self) -> None:
         """Drop entries unused for MAX_AGE_DAYS, then the oldest beyond MAX_ENTRIES."""
         oldest = _today() - MAX_AGE_DAYS
-        stale = [key for key, day in self.days.items() if day < oldest]
-        excess = len(self.tokens) - len(stale) - MAX_ENTRIES
+        stale = [
+            (enc, key)
+            for enc, table in self.tokens.items()
+            for key, packed in table.items()
+            if packed & DAY_MASK < oldest
+        ]
+        excess = self.entry_count() - len(stale) - MAX_ENTRIES
         if excess > 0:
-            fresh = sorted((day, key) for key, day in self.days.items() if day >= oldest)
-            stale += [key for _day, key in fresh[:excess]]
-        for key in stale:
-            self.tokens.pop(key, None)
-            self.days.pop(key, None)
+            fresh = sorted(
+                (packed & DAY_MASK, enc, key)
+                for enc, table in self.tokens.items()
+                for key, packed in table.items()
+                if packed & DAY_MASK >= oldest
+            )
+            stale += [(enc, key) for _day, enc, key in fresh[:excess]]
+        for enc, key in stale:
+            self.tokens[enc].pop(key, None)
         if stale:
             self.revision += 1
+
+
+def content_key(digest: int, size: int) -> int:
+    """One int for a content's ``(xxh3_64, size)``: ~40 bytes where a tuple costs ~140."""
+    return size << 64 | digest
 
 
 def _today() -> int:

@@ -55,8 +55,11 @@ def deep(obj):
             stack.extend(o)
         elif hasattr(o, "__slots__") or hasattr(type(o), "__struct_fields__"):
             for cls in type(o).__mro__:
-                names = tuple(getattr(cls, "__slots__", ()))
-                names += tuple(getattr(cls, "__struct_fields__", ()))
+                slots = vars(cls).get("__slots__", ())
+                slots = slots if isinstance(slots, (str, tuple, list)) else ()
+                names = (slots,) if isinstance(slots, str) else tuple(slots or ())
+                fields = vars(cls).get("__struct_fields__", ())
+                names += tuple(fields) if isinstance(fields, tuple) else ()
                 for name in names:
                     if hasattr(o, name):
                         stack.append(getattr(o, name))
@@ -67,8 +70,7 @@ parts = [
     ("model.files (dict, FileState, rel, ints)", m.files),
     ("model folders (DirNode, names, dicts)", m._dirs),
     ("cache.paths (dict, PathRecord, ints)", c.paths),
-    ("cache.tokens (dict, keys, ints)", c.tokens),
-    ("cache.days", c.days),
+    ("cache.tokens (dicts, keys, counts, days)", c.tokens),
 ]
 print(f"files {files:,}; RSS restore {(restored - before) / files * 1024:.0f} B/file, "
       f"after rescan {(after - before) / files * 1024:.0f} B/file "
@@ -99,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     cache_file = next(cache_dir.glob("*.msgpack"))
     subprocess.run(
-        [sys.executable, "-c", PROBE, str(root), str(cache_file)], env=python_env(), check=True
+        [sys.executable, "-c", PROBE, str(root), str(cache_file)], env=python_env(), check=False
     )
     return 0
 

@@ -218,7 +218,18 @@ def corpus(name: str) -> Path:
         CORPORA.mkdir(parents=True, exist_ok=True)
         print(f"building corpus {name} in {dest} …", file=sys.stderr, flush=True)
         BUILDERS[name](dest)
+    _own_work_tree(dest)
     return dest
+
+
+def _own_work_tree(dest: Path) -> None:
+    """Make the corpus a git work tree of its own (an empty repository).
+
+    Ignore rules are read from the work tree's top down (gitrepo.find_work_tree); without this
+    the corpus would lie in this repository's ignored ``/.bench/`` and count as nothing.
+    """
+    if not (dest / ".git").exists():
+        subprocess.run(["git", "init", "-q", str(dest)], check=True)
 
 
 def describe(path: Path) -> tuple[int, int]:
