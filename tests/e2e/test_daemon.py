@@ -188,9 +188,9 @@ def _watched(uri: str, kind: int = 2):
 async def test_with_a_watcher_a_rescan_trusts_events(start_daemon: StartFn, workspace: Path):
     ws = await start_daemon(workspace, watch=True)
     await ws.watching.wait()
-    await ws.wait_exact()
-    await ws.request("sourcepacker/scan")  # a complete walk while watching: events now trusted
-    files = (await ws.request("sourcepacker/scan")).files
+    # The daemon registers its watcher before the first walk, so that walk is trusted.
+    files = (await ws.wait_exact()).workspace.files
+    assert (await ws.request("sourcepacker/scan")).files == files
     # A file no event told us about stays unseen by a plain rescan: it did not walk ...
     quiet = workspace / "src" / "quiet.py"
     quiet.write_text("QUIET = 1\n")

@@ -62,11 +62,12 @@ class SourcePackerServer(LanguageServer):
         log.warning(message)
         self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, message))
 
-    def run_task(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def run_task(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Fire and forget, but hold the task and log its failure."""
         task = asyncio.get_running_loop().create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self._task_done)
+        return task
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self.tasks.discard(task)

@@ -42,10 +42,28 @@ def on_initialize(ls: SourcePackerServer, params: types.InitializeParams) -> Non
             preload_encoding(session)
 
 
+#: How long the first scans wait for the client to accept our file watcher. A walk that starts
+#: with the watcher live lets later rescans trust events (daemon/session.py); VS Code answers
+#: within milliseconds, a client that never answers only delays the first scan this long.
+WATCHER_REPLY_SECONDS = 2.0
+
+
 def on_initialized(ls: SourcePackerServer, params: types.InitializedParams) -> None:
-    for session in ls.sessions.values():
-        start_session(session)
-    ls.run_task(register_watchers(ls))
+    sessions = list(ls.sessions.values())
+    for session in sessions:
+        session.notifier.totals_changed(urgent=True)  # cached counts: exact before any reading
+    ls.run_task(_watch_then_scan(ls, sessions))
+
+
+async def _watch_then_scan(ls: SourcePackerServer, sessions: list[Session]) -> None:
+    """Register the watcher, then walk: the first walk is then one that events can build on."""
+    registering = ls.run_task(register_watchers(ls))
+    _done, pending = await asyncio.wait({registering}, timeout=WATCHER_REPLY_SECONDS)
+    if pending:
+        log.warning("no answer to the file watcher registration yet; scanning anyway")
+    for session in sessions:
+        if ls.sessions.get(session.root_uri) is session:  # not closed meanwhile
+            session.request_scan()
 
 
 def open_folder(ls: SourcePackerServer, uri: str) -> Session | None:
