@@ -235,7 +235,9 @@ def _own_work_tree(dest: Path) -> None:
 def describe(path: Path) -> tuple[int, int]:
     """(files, bytes) under ``path``."""
     files = size = 0
-    for dirpath, _dirs, names in os.walk(path):
+    for dirpath, dirs, names in os.walk(path):
+        if ".git" in dirs:
+            dirs.remove(".git")  # the corpus's own empty repository (see _own_work_tree)
         for n in names:
             files += 1
             size += os.lstat(os.path.join(dirpath, n)).st_size
