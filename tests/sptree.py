@@ -51,8 +51,12 @@ def age(root: Path, mtime_ns: int = OLD_NS) -> None:
 
 
 def fake_count(text: str) -> int:
-    """A cheap, deterministic stand-in for a tokenizer: whitespace words plus one."""
-    return len(text.split()) + 1
+    """A cheap, deterministic stand-in for a tokenizer: whitespace words plus one.
+
+    Capped at the byte length, as a real BPE count is (every token covers at least one byte):
+    the cache refuses, as damage, a count above the size (``cache._valid_tokens``).
+    """
+    return min(len(text.split()) + 1, len(text.encode("utf-8", "surrogatepass")))
 
 
 class FakePool(TokenizerPool):

@@ -5,8 +5,14 @@ anywhere count once and a renamed file is never re-tokenized. The path snapshot
 ``path → (size, mtime_ns, inode, hash)`` lets a restarted process skip unchanged files without
 reading them, as git's index does. Both live in one msgpack file written to a temp file, fsynced
 and ``os.replace``d, so a crash mid-write leaves the old file or the new one, never a torn one.
-A file of another version, or one that fails to decode, is logged and discarded: the cache is an
-optimisation and must never stop a scan.
+A file of another version, one that fails its checksum (xxh3_64 of the body, in an 16-byte
+header) or to decode, or one holding a value no scan could have written (a negative count, a
+path that is absolute or climbs out with ``..``) is discarded whole with one warning and
+rebuilt: the cache is an optimisation and must never stop a scan nor be trusted blindly (it may
+be damaged on disk, or committed into a repository by someone else).
+
+Paths are ``surrogateescape`` strings inside (POSIX names are bytes); names that are not valid
+UTF-8 are stored as their exact bytes in ``raw_paths``, because msgpack strings must be UTF-8.
 
 The cache is bounded: each token entry carries the day it was last used, and a save drops
 entries unused for ``MAX_AGE_DAYS`` (then the oldest, beyond ``MAX_ENTRIES``). Counts of unsaved
@@ -24,13 +30,16 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import msgspec
+import xxhash
+
+from .fs import ReadRefused, SkipReason, is_utf8_name, name_bytes, read_vetted
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 CACHE_FILE_NAME = f"cache-v{CACHE_VERSION}.msgpack"
 ENV_CACHE_DIR = "SOURCEPACKER_CACHE_DIR"
 #: Persist after this many new entries, so a killed process loses little work.
@@ -41,8 +50,18 @@ MIN_FLUSH_SECONDS = 5.0
 MAX_AGE_DAYS = 30
 #: ... and beyond this many entries the least recently used go first (~40 bytes each on disk).
 MAX_ENTRIES = 2_000_000
-#: A temp file untouched this long is left over from a killed writer.
+#: A temp file untouched this long is left over from a killed writer, even when a process with
+#: the pid in its name is alive (pids are reused); one whose writer is dead goes at once.
 STALE_TEMP_SECONDS = 600
+#: ``MAGIC`` then the xxh3_64 of the body, little-endian: 16 bytes before the msgpack body.
+MAGIC = b"SPCACHE\x00"
+HEADER_SIZE = len(MAGIC) + 8
+#: A cache larger than this is not read (2M entries at ~40 bytes, plus 1M paths at ~60 bytes).
+MAX_CACHE_BYTES = 512 * 1024 * 1024
+#: 1 TiB, far beyond settings.MAX_FILE_SIZE_LIMIT (1 GiB): a larger size is damage.
+MAX_SANE_SIZE = 1 << 40
+_U64 = 1 << 64
+_SKIP_VALUES = frozenset({"", *(r.value for r in SkipReason)})
 #: In memory a count and the day it was last used share one int, ``tokens << DAY_BITS | day``:
 #: days since the epoch fit in 16 bits until 2149. With the content key also one int
 #: (``size << 64 | xxh3_64``) an entry costs ~120 bytes instead of ~320 for two dicts keyed by
@@ -69,6 +88,8 @@ class PathRecord(msgspec.Struct, array_like=True, frozen=True, gc=False):
     #: A skip reason found by reading (binary, invalid-utf8): unchanged files stay skipped
     #: without being read again.
     skip: str = ""
+    #: Compared as git's index does: ``os.utime`` can put an mtime back, never a ctime.
+    ctime_ns: int = 0
 
 
 class TokenEntry(msgspec.Struct, array_like=True, frozen=True):
@@ -85,6 +106,12 @@ class CacheFile(msgspec.Struct):
     version: int
     tokens: dict[str, list[TokenEntry]] = {}
     paths: dict[str, PathRecord] = {}
+    #: Names that are not valid UTF-8, as their exact bytes.
+    raw_paths: list[tuple[bytes, PathRecord]] = []
+
+
+class CacheDamaged(ValueError):
+    """A cache file that must not be trusted; the message says why, on one line."""
 
 
 _encoder = msgspec.msgpack.Encoder()
@@ -103,6 +130,9 @@ class TokenCache:
     revision: int = 0
     saved_revision: int = 0
     load_error: str | None = None
+    #: The cache folder's real path when loaded: a save refuses to follow it anywhere else
+    #: (a folder swapped for a symlink meanwhile would otherwise redirect the write).
+    real_dir: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _last_save_end: float = field(default=float("-inf"), repr=False)
@@ -113,32 +143,24 @@ class TokenCache:
         cache = cls(path)
         if path is None:
             return cache
+        cache.real_dir = os.path.realpath(path.parent)
         try:
-            data = path.read_bytes()
+            data, _st = read_vetted(cache.real_dir, os.fspath(path), MAX_CACHE_BYTES)
         except FileNotFoundError:
             return cache
-        except OSError as exc:
+        except (OSError, ReadRefused) as exc:  # a FIFO, a device, a link out, too large
             cache.load_error = f"cannot read cache {path}: {exc}"
             log.warning("%s; starting empty", cache.load_error)
             return cache
         try:
-            stored = _decoder.decode(data)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            cache.load_error = f"corrupt cache {path}: {exc}"
-            log.warning("%s; rebuilding it", cache.load_error)
+            stored = _decode(data)
+            tokens = _valid_tokens(stored)
+            paths = _valid_paths(stored)
+        except CacheDamaged as exc:
+            cache.load_error = f"damaged cache {path}: {exc}"
+            log.warning("%s; discarding it and rebuilding", cache.load_error)
             return cache
-        if stored.version != CACHE_VERSION:
-            cache.load_error = f"cache {path} has version {stored.version}"
-            log.info("%s, expected %d; discarding it", cache.load_error, CACHE_VERSION)
-            return cache
-        cache.tokens = {
-            encoding: {
-                content_key(e.hash, e.size): e.tokens << DAY_BITS | min(e.day, DAY_MASK)
-                for e in entries
-            }
-            for encoding, entries in stored.tokens.items()
-        }
-        cache.paths = dict(stored.paths)
+        cache.tokens, cache.paths = tokens, paths
         return cache
 
     def get(self, encoding: str, digest: int, size: int) -> int | None:
@@ -218,9 +240,18 @@ class TokenCache:
                 for encoding, items in tables.items()
                 if items
             }
-            snapshot = {"version": CACHE_VERSION, "tokens": by_encoding, "paths": paths}
+            raw = [
+                (name_bytes(rel), paths.pop(rel)) for rel in list(paths) if not is_utf8_name(rel)
+            ]
+            snapshot = {
+                "version": CACHE_VERSION,
+                "tokens": by_encoding,
+                "paths": paths,
+                "raw_paths": raw,
+            }
             try:
-                atomic_write(self.path, _encoder.encode(snapshot))
+                self._check_dir()
+                atomic_write(self.path, encode_cache(_encoder.encode(snapshot)))
             except OSError as exc:
                 log.warning("cannot write cache %s: %s", self.path, exc)
                 return False
@@ -230,6 +261,12 @@ class TokenCache:
             self._last_save_end = time.monotonic()
             self._last_save_seconds = self._last_save_end - started
             return True
+
+    def _check_dir(self) -> None:
+        assert self.path is not None
+        real = os.path.realpath(self.path.parent)
+        if self.real_dir is not None and real != self.real_dir:
+            raise OSError(f"the cache folder now resolves to {real}, not {self.real_dir}")
 
     def _evict(self) -> None:
         """Drop entries unused for MAX_AGE_DAYS, then the oldest beyond MAX_ENTRIES."""
@@ -264,10 +301,74 @@ def _today() -> int:
     return int(time.time() // 86400)
 
 
+def encode_cache(body: bytes) -> bytes:
+    """The file's bytes: the header (magic, xxh3_64 of ``body``) then ``body``."""
+    return MAGIC + xxhash.xxh3_64_intdigest(body).to_bytes(8, "little") + body
+
+
+def _decode(data: bytes) -> CacheFile:
+    if not data.startswith(MAGIC) or len(data) < HEADER_SIZE:
+        raise CacheDamaged("no sourcepacker cache header")
+    body = memoryview(data)[HEADER_SIZE:]
+    if xxhash.xxh3_64_intdigest(body) != int.from_bytes(data[len(MAGIC) : HEADER_SIZE], "little"):
+        raise CacheDamaged("checksum mismatch")
+    try:
+        stored = _decoder.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise CacheDamaged(str(exc).splitlines()[0]) from None
+    if stored.version != CACHE_VERSION:
+        raise CacheDamaged(f"version {stored.version}, expected {CACHE_VERSION}")
+    return stored
+
+
+def _valid_tokens(stored: CacheFile) -> dict[str, dict[int, int]]:
+    """The in-memory layout (see DAY_BITS) of the stored entries, each checked."""
+    tokens: dict[str, dict[int, int]] = {}
+    for encoding, entries in stored.tokens.items():
+        table = tokens[encoding] = {}
+        for e in entries:
+            # A token covers at least one byte, so a count never exceeds the size.
+            ok = 0 <= e.hash < _U64 and 0 <= e.size <= MAX_SANE_SIZE and e.day >= 0
+            if not (ok and (0 < e.tokens <= e.size if e.size else e.tokens == 0)):
+                raise CacheDamaged(f"impossible token entry {e!r}")
+            table[content_key(e.hash, e.size)] = e.tokens << DAY_BITS | min(e.day, DAY_MASK)
+    return tokens
+
+
+def _valid_paths(stored: CacheFile) -> dict[str, PathRecord]:
+    paths: dict[str, PathRecord] = {}
+    named = [(rel, rec) for rel, rec in stored.paths.items()]
+    named += [(raw.decode("utf-8", "surrogateescape"), rec) for raw, rec in stored.raw_paths]
+    for rel, rec in named:
+        if not is_safe_rel(rel):
+            raise CacheDamaged(f"path {rel!r} is not a relative path inside the workspace")
+        if not (
+            0 <= rec.size <= MAX_SANE_SIZE
+            and 0 <= rec.hash < _U64
+            and rec.ino >= 0
+            and rec.skip in _SKIP_VALUES
+        ):
+            raise CacheDamaged(f"impossible record for {rel!r}")
+        paths[rel] = rec
+    return paths
+
+
+def is_safe_rel(rel: str) -> bool:
+    """A normalised relative POSIX path: no ``..``, ``.`` or empty part, not absolute, no NUL."""
+    if not rel or "\0" in rel or rel.startswith("/") or (len(rel) > 1 and rel[1] == ":"):
+        return False
+    return all(part not in ("", ".", "..") for part in rel.split("/")) and bool(
+        PurePosixPath(rel).parts
+    )
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so readers see the old or the new file, never a mix."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # The writer's pid in the name lets the next writer remove what a killed one left.
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -283,14 +384,32 @@ def atomic_write(path: Path, data: bytes) -> None:
 def _remove_stale_temps(path: Path) -> None:
     """Delete temp files of writers killed mid-write (each as large as the cache).
 
-    Only old ones: a fresh temp file may belong to another process (the CLI beside the daemon)
-    that is writing right now; a write takes well under a second even for 100k files.
+    A temp file named with the pid of a process that no longer exists goes at once; others
+    only when old: a fresh one may belong to a live process (the CLI beside the daemon) that
+    is writing right now, and a write takes well under a second even for 100k files.
     """
     cutoff = time.time() - STALE_TEMP_SECONDS
     for tmp in path.parent.glob(f".{path.name}.*.tmp"):
         with contextlib.suppress(OSError):
-            if tmp.stat().st_mtime < cutoff:
+            if not _writer_alive(tmp.name[len(path.name) + 2 :]) or tmp.stat().st_mtime < cutoff:
                 tmp.unlink()
+
+
+def _writer_alive(rest: str) -> bool:
+    """From ``PID.RANDOM.tmp``: False only when that pid is certainly gone (POSIX)."""
+    pid_text = rest.split(".", 1)[0]
+    if os.name != "posix" or not pid_text.isdigit():
+        return True  # Windows' os.kill would terminate the process, not probe it
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # EPERM: alive, owned by another user
+    return True
 
 
 def default_cache_dir(root: Path, override: str | os.PathLike[str] | None = None) -> Path:
@@ -312,8 +431,6 @@ def default_cache_dir(root: Path, override: str | os.PathLike[str] | None = None
 
 
 def _workspace_key(root: Path) -> str:
-    import xxhash
-
     resolved = str(root.resolve())
     digest = xxhash.xxh3_64_hexdigest(os.fsencode(resolved))[:12]
     return f"{Path(resolved).name or 'root'}-{digest}"

@@ -10,6 +10,7 @@ count it.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -17,7 +18,11 @@ from dataclasses import dataclass
 
 import xxhash
 
+from .fs import ReadRefused, read_vetted
 from .walk import SkipReason, decode_text
+
+#: The read cap when a caller gives none (the default ``maxFileSize``).
+DEFAULT_MAX_SIZE = 2 * 1024 * 1024
 
 #: ``(hash, size) → cached tokens``; reads of a dict, safe from any thread.
 Lookup = Callable[[int, int], int | None]
@@ -29,6 +34,7 @@ class FileCount:
     size: int
     mtime_ns: int
     ino: int
+    ctime_ns: int
     hash: int
     #: Exact count, or None when the caller still has to tokenize (process pool) or on a skip.
     tokens: int | None
@@ -37,32 +43,38 @@ class FileCount:
     detail: str = ""
 
 
-def read_and_hash(root: str, rel: str) -> tuple[FileCount, str | None]:
-    """Stat, read, classify and hash one file. Returns the text when it is countable."""
-    path = os.path.join(root, rel)
+def read_and_hash(
+    root: str, rel: str, max_size: int = DEFAULT_MAX_SIZE
+) -> tuple[FileCount, str | None]:
+    """Open (vetted, see :func:`fs.read_vetted`), read, classify and hash one file.
+
+    ``root`` is the workspace's real path. Returns the text when it is countable.
+    """
     try:
-        with open(path, "rb") as f:
-            # fstat before reading: an edit during the read then shows as a changed stat on
-            # the next scan, never as a new count recorded under the old stat.
-            st = os.fstat(f.fileno())
-            data = f.read()
+        data, st = read_vetted(root, os.path.join(root, rel), max_size)
+    except ReadRefused as refused:
+        return _skipped(rel, refused.reason, refused.detail), None
     except FileNotFoundError:
         return _skipped(rel, SkipReason.VANISHED, "deleted during the scan"), None
     except OSError as exc:
         return _skipped(rel, SkipReason.UNREADABLE, exc.strerror or str(exc)), None
     text = decode_text(data)
     digest = xxhash.xxh3_64_intdigest(data)
-    base = FileCount(rel, len(data), st.st_mtime_ns, st.st_ino, digest, None)
+    base = FileCount(rel, len(data), st.st_mtime_ns, st.st_ino, st.st_ctime_ns, digest, None)
     if isinstance(text, SkipReason):
         return _with_skip(base, text), None
     return base, text
 
 
 def read_and_count(
-    root: str, rel: str, lookup: Lookup | None, count: Callable[[str], int]
+    root: str,
+    rel: str,
+    lookup: Lookup | None,
+    count: Callable[[str], int],
+    max_size: int = DEFAULT_MAX_SIZE,
 ) -> FileCount:
     """The whole per-file job for a thread pool: read once, tokenize only on a cache miss."""
-    result, text = read_and_hash(root, rel)
+    result, text = read_and_hash(root, rel, max_size)
     if text is None:
         return result
     if lookup is not None:
@@ -73,15 +85,15 @@ def read_and_count(
 
 
 def _skipped(rel: str, reason: SkipReason, detail: str) -> FileCount:
-    return FileCount(rel, 0, 0, 0, 0, None, skip=reason, detail=detail)
+    return FileCount(rel, 0, 0, 0, 0, 0, None, skip=reason, detail=detail)
 
 
 def _with_skip(base: FileCount, reason: SkipReason) -> FileCount:
-    return FileCount(base.rel, base.size, base.mtime_ns, base.ino, base.hash, None, skip=reason)
+    return dataclasses.replace(base, tokens=None, skip=reason)
 
 
 def _with_tokens(base: FileCount, tokens: int, *, from_cache: bool) -> FileCount:
-    return FileCount(base.rel, base.size, base.mtime_ns, base.ino, base.hash, tokens, from_cache)
+    return dataclasses.replace(base, tokens=tokens, from_cache=from_cache)
 
 
 # --- process-pool worker side -------------------------------------------------------------
@@ -102,11 +114,13 @@ def worker_ready() -> None:
     """A no-op task: submitting one per worker makes the pool spawn them all at once."""
 
 
-def worker_count_batch(root: str, items: list[tuple[str, int]]) -> list[FileCount]:
+def worker_count_batch(
+    root: str, items: list[tuple[str, int]], max_size: int = DEFAULT_MAX_SIZE
+) -> list[FileCount]:
     """Count a batch of cache misses ``(rel, expected_hash)`` in a worker process.
 
     The worker reads each file itself (no content crosses the pipe) and returns the hash it
     actually counted, so the caller sees when a file changed between hashing and counting.
     """
     assert _worker_count is not None, "worker_init did not run"
-    return [read_and_count(root, rel, None, _worker_count) for rel, _expected in items]
+    return [read_and_count(root, rel, None, _worker_count, max_size) for rel, _expected in items]

@@ -27,6 +27,7 @@ import xxhash
 from . import profiles
 from .cache import CACHE_FILE_NAME, PathRecord, TokenCache, default_cache_dir
 from .counting import FileCount
+from .fs import ReadRefused, read_vetted
 from .ignore import IgnoreRules
 from .listing import DirEntry, list_dir
 from .model import FileState, Sums, TokenState, WorkspaceModel
@@ -171,6 +172,7 @@ class Engine:
                 rec.size,
                 mtime_ns=rec.mtime_ns,
                 ino=rec.ino,
+                ctime_ns=rec.ctime_ns,
                 hash=rec.hash,
                 state=TokenState.SKIPPED,
                 skip=SkipReason(rec.skip),
@@ -181,6 +183,7 @@ class Engine:
             rec.size,
             mtime_ns=rec.mtime_ns,
             ino=rec.ino,
+            ctime_ns=rec.ctime_ns,
             hash=rec.hash,
             tokens=tokens,
             state=TokenState.EXACT if tokens is not None else TokenState.ESTIMATED,
@@ -314,7 +317,11 @@ class Engine:
         return to_read
 
     def _diff_chunk(self, found: list[FoundFile], force: bool, to_read: list[str]) -> None:
-        """Like git's index: a file whose (size, mtime_ns, inode) is unchanged is not read."""
+        """Like git's index: a file whose size, mtime, ctime and inode are unchanged is not read.
+
+        The ctime catches what the mtime misses: ``cp -p``, ``rsync -t`` and ``tar`` put the
+        mtime back after a same-size edit, but only the kernel sets the ctime.
+        """
         model = self.model
         for ff in found:
             old = model.files.get(ff.rel)
@@ -326,6 +333,7 @@ class Engine:
                 and old.hash is not None
                 and old.size == ff.size
                 and old.mtime_ns == ff.mtime_ns
+                and old.ctime_ns == ff.ctime_ns
                 and old.ino == ff.ino
                 and not old.racy
                 and old.state in (TokenState.EXACT, TokenState.SKIPPED)
@@ -333,13 +341,14 @@ class Engine:
                 continue
             to_read.append(ff.rel)
             if old is None:
-                model.put(FileState(ff.rel, ff.size, mtime_ns=ff.mtime_ns, ino=ff.ino))
+                model.put(_estimate(ff))
             elif old.state is TokenState.EXACT:
                 stale = FileState(
                     ff.rel,
                     ff.size,
                     mtime_ns=ff.mtime_ns,
                     ino=ff.ino,
+                    ctime_ns=ff.ctime_ns,
                     hash=old.hash,
                     tokens=old.tokens,
                     state=TokenState.STALE,
@@ -366,7 +375,10 @@ class Engine:
 
         total, done = len(rels), 0
         listener.progress(0, total)
-        for batch in self._pool.count_files(str(self.root), rels, lookup, cancel):
+        batches = self._pool.count_files(
+            str(self.root), rels, lookup, cancel, max_size=self.settings.max_file_size
+        )
+        for batch in batches:
             merged = self._merge(batch, report)
             done += len(batch)
             listener.counted(merged)
@@ -393,6 +405,7 @@ class Engine:
                         fc.size,
                         mtime_ns=fc.mtime_ns,
                         ino=fc.ino,
+                        ctime_ns=fc.ctime_ns,
                         hash=fc.hash,
                         state=TokenState.SKIPPED,
                         skip=fc.skip,
@@ -410,6 +423,7 @@ class Engine:
                         fc.size,
                         mtime_ns=fc.mtime_ns,
                         ino=fc.ino,
+                        ctime_ns=fc.ctime_ns,
                         hash=fc.hash,
                         tokens=fc.tokens,
                         state=TokenState.EXACT,
@@ -457,6 +471,7 @@ class Engine:
                 len(data),
                 mtime_ns=old.mtime_ns if old else 0,
                 ino=old.ino if old else 0,
+                ctime_ns=old.ctime_ns if old else 0,
                 hash=digest,
                 tokens=tokens,
                 state=TokenState.EXACT,
@@ -486,7 +501,7 @@ class Engine:
             model = self.model
             for ff in files:
                 if ff.rel not in model.files:
-                    model.put(FileState(ff.rel, ff.size, mtime_ns=ff.mtime_ns, ino=ff.ino))
+                    model.put(_estimate(ff))
 
     def drop_overlay(self, rel: str) -> bool:
         with self._lock:
@@ -618,9 +633,13 @@ class Engine:
         if overlay is not None:
             return overlay, f.tokens if f is not None else None
         try:
-            data = (self.root / rel).read_bytes()
+            # Vetted as a scan reads (fs.read_vetted): whatever the name points at now, only a
+            # regular file inside the folder, within the size cap, is ever packed.
+            data, _st = read_vetted(
+                str(self.root), os.path.join(self.root, rel), self.settings.max_file_size
+            )
             text = data.decode("utf-8")
-        except (OSError, UnicodeDecodeError):
+        except (OSError, ReadRefused, UnicodeDecodeError):
             return None
         tokens = self.cache.get(self.encoding, xxhash.xxh3_64_intdigest(data), len(data))
         return text, tokens
@@ -651,5 +670,10 @@ class _EarlyEstimates:
             self.listener.discovered(self.found)
 
 
+def _estimate(ff: FoundFile) -> FileState:
+    return FileState(ff.rel, ff.size, mtime_ns=ff.mtime_ns, ino=ff.ino, ctime_ns=ff.ctime_ns)
+
+
 def _record(f: FileState, racy: bool = False) -> PathRecord:
-    return PathRecord(f.size, f.mtime_ns, f.ino, f.hash or 0, racy, f.skip.value if f.skip else "")
+    skip = f.skip.value if f.skip else ""
+    return PathRecord(f.size, f.mtime_ns, f.ino, f.hash or 0, racy, skip, f.ctime_ns)

@@ -18,6 +18,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from .fs import read_small_text
+
 #: ``git config`` answers in milliseconds; a hung one must not stall the first scan.
 GIT_TIMEOUT_SECONDS = 3.0
 
@@ -68,7 +70,7 @@ def _work_tree_at(folder: Path) -> WorkTree | None:
         git_dir = dot
     elif dot.is_file():
         try:
-            text = dot.read_text(encoding="utf-8", errors="surrogateescape")
+            text = read_small_text(dot)
         except OSError:
             return None
         if not text.startswith("gitdir:"):
@@ -78,7 +80,7 @@ def _work_tree_at(folder: Path) -> WorkTree | None:
         return None
     common_dir = git_dir
     try:
-        common = (git_dir / "commondir").read_text(encoding="utf-8", errors="surrogateescape")
+        common = read_small_text(git_dir / "commondir")
         common_dir = Path(os.path.normpath(git_dir / common.strip()))
     except OSError:
         pass  # no commondir: a main work tree or a submodule
@@ -151,7 +153,7 @@ def _parse_config_files(tree: WorkTree, key: str) -> str | None:
     value: str | None = None
     for path in _config_files(tree):
         try:
-            text = path.read_text(encoding="utf-8", errors="surrogateescape")
+            text = read_small_text(path)
         except (OSError, ValueError):
             continue
         value = parse_config_value(text, section, name, value)

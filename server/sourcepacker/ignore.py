@@ -14,6 +14,7 @@ characters.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -21,7 +22,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .fs import ReadRefused, read_vetted
 from .gitrepo import WorkTree, excludes_file, find_work_tree
+
+log = logging.getLogger(__name__)
+
+#: Ignore files are lines of globs, kilobytes in practice; 1 MiB bounds what a hostile one
+#: (a committed link to /dev/zero took the daemon to 3.4 GB in 10 s) can cost.
+IGNORE_FILE_MAX_BYTES = 1 << 20
 
 IGNORE_FILE_NAMES = (".gitignore", ".sourcepackerignore")
 #: Read from the root's ``.git`` folder (not any file named ``exclude``).
@@ -316,6 +324,7 @@ class IgnoreRules:
         use_defaults: bool = True,
     ) -> None:
         self.root = Path(root)
+        self._real_root = os.path.realpath(root)
         self._use_defaults = use_defaults
         self._exclude = parse_lines("\n".join(as_match_text(g) for g in exclude)).patterns
         include_list = (parse_lines("\n".join(as_match_text(g) for g in include)),)
@@ -396,7 +405,7 @@ class IgnoreRules:
         else:
             parent = self.dir_rules(rel_dir.rpartition("/")[0])
             base = parent.prefix + as_match_text(rel_dir + "/")
-            own = _read_folder(self.root / rel_dir, base)
+            own = _read_folder(self.root / rel_dir, base, self._real_root)
             # No ignore file here (the common case): share the parent's compiled regexes.
             exclude = PatternList(parent.prefix, self._exclude)
             rules = (
@@ -410,7 +419,7 @@ class IgnoreRules:
         prefix = repo.prefix
         if repo.root_ignored:
             return DirRules((), parse_lines("*", prefix), prefix)
-        lists = [_read_folder(self.root, prefix), *repo.lists]
+        lists = [_read_folder(self.root, prefix, self._real_root), *repo.lists]
         if self._use_defaults:
             lists.append(parse_lines("\n".join(self.DEFAULT_IGNORES), prefix))
         chain = tuple(p for p in lists if p.patterns)
@@ -458,10 +467,12 @@ def _repo_rules(root: Path) -> _RepoRules:
     return _RepoRules(tree, as_match_text(rel + "/") if rel else "", lists, outside, ignored)
 
 
-def _read_folder(folder: Path, base: str) -> PatternList:
+def _read_folder(folder: Path, base: str, real_root: str = os.sep) -> PatternList:
     """The ignore files of ``folder``; ``base`` is its path from the top + "/", match text."""
     # Same directory: .sourcepackerignore comes last, so its lines win ties.
-    merged = [p for name in IGNORE_FILE_NAMES for p in _read(folder / name, base).patterns]
+    merged = [
+        p for name in IGNORE_FILE_NAMES for p in _read(folder / name, base, real_root).patterns
+    ]
     return PatternList(base, tuple(merged))
 
 
@@ -469,9 +480,19 @@ def _is_within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _read(path: Path, base: str) -> PatternList:
+def _read(path: Path, base: str, real_root: str = os.sep) -> PatternList:
+    """The patterns of one ignore file, read as every workspace file is (``fs.read_vetted``).
+
+    A committed ``.gitignore -> /dev/zero`` or a FIFO is refused after a non-blocking open
+    and ``IGNORE_FILE_MAX_BYTES`` bounds the read: such a file counts as absent, with a warning.
+    Files of the workspace must stay inside ``real_root``; those above it (the work tree's
+    top, ``core.excludesFile``) are the user's own and only need to be regular and bounded.
+    """
     try:
-        data = path.read_bytes()
+        data, _st = read_vetted(real_root, os.fspath(path), IGNORE_FILE_MAX_BYTES)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
+        return PatternList(base, ())
+    except (OSError, ReadRefused) as exc:
+        log.warning("ignore file %s not read: %s", path, exc)
         return PatternList(base, ())
     return parse_lines(data.decode("latin-1"), base)

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from enum import StrEnum
 
+from .fs import SkipReason
 from .selection import ROOT, Selection, ancestors, is_below, parent_of
-from .walk import SkipReason
 
 #: Bytes per token for the instant estimate (tests/bench/estimate_error.py, CPython 3.11's
 #: stdlib .py files: 4.02 bytes/token for o200k_base, 4.08 for cl100k_base; per-file error
@@ -36,9 +36,10 @@ class TokenState(StrEnum):
 class FileState:
     rel: str
     size: int
-    _: KW_ONLY  # eight more fields: built with keywords, never by position
+    _: KW_ONLY  # nine more fields: built with keywords, never by position
     mtime_ns: int = 0
     ino: int = 0
+    ctime_ns: int = 0
     hash: int | None = None
     tokens: int | None = None
     state: TokenState = TokenState.ESTIMATED
@@ -228,25 +229,31 @@ class WorkspaceModel:
     def _selected_parts(self, node: DirNode, on: bool) -> Iterator[DirNode | FileState]:
         """The selection below ``node`` as whole folders (no rule inside) and single files.
 
-        Only folders that hold a rule are descended, so this stays cheap on 100k files.
+        Only folders that hold a rule are descended, so this stays cheap on 100k files. An
+        explicit stack, not recursion: trees nested thousands of folders deep exist.
         """
         rules = self.selection.rules
-        if not self.selection.has_rules_below(node.rel):
-            if on:
-                yield node
-            return
-        for f in node.files.values():
-            rule = rules.get(f.rel)
-            if on if rule is None else rule:
-                yield f
-        for child in node.dirs.values():
-            rule = rules.get(child.rel)
-            yield from self._selected_parts(child, on if rule is None else rule)
+        stack = [(node, on)]
+        while stack:
+            node, on = stack.pop()
+            if not self.selection.has_rules_below(node.rel):
+                if on:
+                    yield node
+                continue
+            for f in node.files.values():
+                rule = rules.get(f.rel)
+                if on if rule is None else rule:
+                    yield f
+            children = [
+                (child, on if (rule := rules.get(child.rel)) is None else rule)
+                for child in node.dirs.values()
+            ]
+            stack.extend(reversed(children))  # popped in order: the same depth-first order
 
     def _iter_files(self, node: DirNode) -> list[FileState]:
-        out = list(node.files.values())
-        for child in node.dirs.values():
-            out.extend(self._iter_files(child))
+        out: list[FileState] = []
+        for folder in iter_dirs(node):
+            out.extend(folder.files.values())
         return out
 
     def _apply(self, rel: str, delta: Sums, sign: int) -> None:
@@ -254,13 +261,22 @@ class WorkspaceModel:
             self._dirs[path].sums.add(delta, sign)
 
     def _dir_node(self, rel: str) -> DirNode:
+        """The folder node of ``rel``, creating it and any missing parents (no recursion)."""
         node = self._dirs.get(rel)
         if node is not None:
             return node
-        parent = self._dir_node(parent_of(rel))
-        node = parent.dirs[_name(rel)] = DirNode(rel)
-        self._dirs[rel] = node
-        self.changed_dirs.add(parent.rel)
+        missing = []
+        for path in ancestors(rel):
+            node = self._dirs.get(path)
+            if node is not None:
+                break
+            missing.append(path)
+        assert node is not None  # the root always exists
+        for path in reversed(missing):
+            parent, node = node, DirNode(path)
+            parent.dirs[_name(path)] = node
+            self._dirs[path] = node
+            self.changed_dirs.add(parent.rel)
         return node
 
     def _prune(self, node: DirNode) -> None:
@@ -271,6 +287,15 @@ class WorkspaceModel:
             del self._dirs[node.rel]
             self.changed_dirs.add(parent.rel)
             node = parent
+
+
+def iter_dirs(node: DirNode) -> Iterator[DirNode]:
+    """``node`` and every folder below it, depth first, without recursion."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(node.dirs.values()))
 
 
 def _name(rel: str) -> str:
@@ -286,4 +311,5 @@ __all__ = [
     "WorkspaceModel",
     "estimate_tokens",
     "is_below",
+    "iter_dirs",
 ]

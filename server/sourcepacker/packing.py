@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from .fs import display_name
 from .model import FileState, TokenState
 from .pack import PackFile, PackFormat, render
 
@@ -47,6 +48,7 @@ def pack_files(
             skipped.append({"path": f.rel, "reason": "unreadable"})
             continue
         text, tokens = got
-        files.append(PackFile(f.rel, text, tokens))
+        # The prompt must be valid Unicode: a name that is not UTF-8 shows its bytes as \xNN.
+        files.append(PackFile(display_name(f.rel), text, tokens))
     pack = render(files, PackFormat(fmt), tree=tree, count=count)
     return PackResult(pack.text, pack.tokens, pack.file_count, skipped, dict(pack.file_tokens))

@@ -24,6 +24,7 @@ default; processes remain an option for interpreters where the GIL hand-over hur
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +32,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, TypeVar
 
 from .counting import (
+    DEFAULT_MAX_SIZE,
     FileCount,
     Lookup,
     read_and_count,
@@ -79,24 +81,32 @@ class TokenizerPool:
         rels: Sequence[str],
         lookup: Lookup,
         cancel: threading.Event | None = None,
+        max_size: int = DEFAULT_MAX_SIZE,
     ) -> Iterator[list[FileCount]]:
-        """Yield results batch by batch, in completion order, until done or cancelled."""
+        """Yield results batch by batch, in completion order, until done or cancelled.
+
+        ``root`` is the workspace's real path; no file is read past ``max_size`` + 1 bytes.
+        """
         batches = [list(rels[i : i + BATCH_SIZE]) for i in range(0, len(rels), BATCH_SIZE)]
         if self.kind == "process":
-            yield from self._count_in_processes(root, batches, lookup, cancel)
+            yield from self._count_in_processes(root, batches, lookup, cancel, max_size)
         else:
             threads = self._thread_pool()
             seen = _SeenThisScan(lookup)
             yield from self._run(
-                batches, cancel, lambda b: threads.submit(self._thread_batch, root, b, seen)
+                batches,
+                cancel,
+                lambda b: threads.submit(self._thread_batch, root, b, seen, max_size),
             )
 
-    def _thread_batch(self, root: str, batch: list[str], seen: _SeenThisScan) -> list[FileCount]:
+    def _thread_batch(
+        self, root: str, batch: list[str], seen: _SeenThisScan, max_size: int
+    ) -> list[FileCount]:
         started = time.perf_counter()
         count = _LazyCount(self)
         out = []
         for rel in batch:
-            result = read_and_count(root, rel, seen.lookup, count)
+            result = read_and_count(root, rel, seen.lookup, count, max_size)
             seen.remember(result)
             out.append(result)
         self.last_batch_seconds = time.perf_counter() - started
@@ -108,6 +118,7 @@ class TokenizerPool:
         batches: list[list[str]],
         lookup: Lookup,
         cancel: threading.Event | None,
+        max_size: int,
     ) -> Iterator[list[FileCount]]:
         """Hash on threads (cache hits end there), then send only misses to the workers."""
         misses: list[tuple[str, int]] = []
@@ -115,7 +126,7 @@ class TokenizerPool:
         def hash_batch(batch: list[str]) -> list[FileCount]:
             out = []
             for rel in batch:
-                result, text = read_and_hash(root, rel)
+                result, text = read_and_hash(root, rel, max_size)
                 cached = None if text is None else lookup(result.hash, result.size)
                 if text is not None and cached is None:
                     if not misses:
@@ -123,15 +134,7 @@ class TokenizerPool:
                     misses.append((rel, result.hash))
                     continue
                 if cached is not None:
-                    result = FileCount(
-                        result.rel,
-                        result.size,
-                        result.mtime_ns,
-                        result.ino,
-                        result.hash,
-                        cached,
-                        True,
-                    )
+                    result = dataclasses.replace(result, tokens=cached, from_cache=True)
                 out.append(result)
             return out
 
@@ -142,7 +145,7 @@ class TokenizerPool:
         miss_batches = [misses[i : i + BATCH_SIZE] for i in range(0, len(misses), BATCH_SIZE)]
         processes = self._process_pool()
         yield from self._run(
-            miss_batches, cancel, lambda b: processes.submit(worker_count_batch, root, b)
+            miss_batches, cancel, lambda b: processes.submit(worker_count_batch, root, b, max_size)
         )
 
     def _run(

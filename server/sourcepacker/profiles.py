@@ -7,17 +7,21 @@ it later can point out files that appeared since: the user decides whether they 
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .cache import atomic_write
+from .fs import ReadRefused, is_inside, read_vetted
 from .model import WorkspaceModel
 from .selection import Selection
 
 _NAME = re.compile(r"^[\w][\w .-]{0,63}$")
 LAST_SELECTION = "last-selection.json"
+#: A profile is a few KB of rules and file names; more is not a profile we wrote.
+PROFILE_MAX_BYTES = 16 * 1024 * 1024
 
 
 class ProfileError(ValueError):
@@ -40,7 +44,11 @@ def _path(root: Path, name: str) -> Path:
         raise ProfileError(
             f"invalid profile name {name!r}: use letters, digits, space, '.', '-', '_' (max 64)"
         )
-    return profiles_dir(root) / f"{name}.json"
+    path = profiles_dir(root) / f"{name}.json"
+    # A symlinked .sourcepacker/ or profiles/ must not lead a save (or a read) outside.
+    if not is_inside(os.path.realpath(root), os.fspath(path)):
+        raise ProfileError(f"{profiles_dir(root)} leads outside the workspace; not using it")
+    return path
 
 
 def save(root: Path, name: str, model: WorkspaceModel) -> ProfileInfo:
@@ -57,7 +65,7 @@ def save(root: Path, name: str, model: WorkspaceModel) -> ProfileInfo:
 
 def load(root: Path, name: str, model: WorkspaceModel) -> list[str]:
     """Apply profile ``name`` to ``model``; returns the selected files that are new since."""
-    data = _read(_path(root, name))
+    data = _read(root, _path(root, name))
     rules = data.get("rules")
     if not isinstance(rules, dict) or not all(isinstance(v, bool) for v in rules.values()):
         raise ProfileError(f"profile {name!r} is malformed: 'rules' must map paths to booleans")
@@ -79,7 +87,7 @@ def list_profiles(root: Path) -> list[ProfileInfo]:
     out = []
     for path in sorted(profiles_dir(root).glob("*.json")):
         try:
-            data = _read(path)
+            data = _read(root, path)
         except ProfileError:
             continue
         rules = data.get("rules")
@@ -88,12 +96,13 @@ def list_profiles(root: Path) -> list[ProfileInfo]:
     return out
 
 
-def _read(path: Path) -> dict[str, object]:
+def _read(root: Path, path: Path) -> dict[str, object]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw, _st = read_vetted(os.path.realpath(root), os.fspath(path), PROFILE_MAX_BYTES)
+        data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise ProfileError(f"no profile named {path.stem!r}") from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, ReadRefused) as exc:
         raise ProfileError(f"cannot read profile {path}: {exc}") from exc
     if not isinstance(data, dict):
         raise ProfileError(f"profile {path} is not a JSON object")
@@ -105,9 +114,11 @@ def save_last(cache_dir: Path, selection: Selection) -> None:
 
 
 def load_last(cache_dir: Path) -> Selection:
+    path = cache_dir / LAST_SELECTION
     try:
-        rules = json.loads((cache_dir / LAST_SELECTION).read_text())
-    except (OSError, ValueError):
+        raw, _st = read_vetted(os.path.realpath(cache_dir), os.fspath(path), PROFILE_MAX_BYTES)
+        rules = json.loads(raw.decode("utf-8"))
+    except (OSError, ValueError, ReadRefused):
         return Selection()
     if not isinstance(rules, dict):
         return Selection()

@@ -20,6 +20,10 @@ from .pack import FORMATS
 from .vocab import DEFAULT_ENCODING
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+#: A file is read whole and tokenized whole: 1 GiB of text already needs several GB of memory
+#: in tiktoken, so a larger cap (``--max-file-size 6000000000`` on a 5 GB file) is refused up
+#: front with a clear message rather than ending in a MemoryError mid-scan.
+MAX_FILE_SIZE_LIMIT = 1 << 30
 POOL_KINDS = ("thread", "process")
 
 Check = Callable[[object], str | None]
@@ -69,7 +73,11 @@ class Settings:
     include: tuple[str, ...] = _setting((), "include", _globs)
     exclude: tuple[str, ...] = _setting((), "exclude", _globs)
     max_file_size: int = _setting(
-        DEFAULT_MAX_FILE_SIZE, "maxFileSize", _int_in(1, 2**62, "a positive number of bytes")
+        DEFAULT_MAX_FILE_SIZE,
+        "maxFileSize",
+        _int_in(
+            1, MAX_FILE_SIZE_LIMIT, f"a number of bytes from 1 to {MAX_FILE_SIZE_LIMIT} (1 GiB)"
+        ),
     )
     #: "thread": tiktoken releases the GIL, and the figures in tests/bench/ favour threads
     #: (no spawn, no second read); "process" stays available for interpreters where it pays.

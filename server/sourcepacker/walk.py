@@ -18,37 +18,36 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from enum import StrEnum
 from operator import attrgetter
 from pathlib import Path
 
-from .fs import is_binary_name, is_inside, special_kind
+from .fs import SkipReason, is_binary_name, is_inside, special_kind
 from .ignore import DirRules, IgnoreRules, as_match_text
+
+__all__ = [
+    "FoundFile",
+    "SkipReason",
+    "Skipped",
+    "WalkResult",
+    "classify_content",
+    "decode_text",
+    "walk",
+]
 
 _NUL_WINDOW = 8192  # git's own binary heuristic looks at the first 8000 bytes for a NUL
 
 
-class SkipReason(StrEnum):
-    """Why a file is listed but not counted; the values are the wire strings."""
-
-    BINARY = "binary"
-    INVALID_UTF8 = "invalid-utf8"
-    TOO_LARGE = "too-large"
-    UNREADABLE = "unreadable"
-    VANISHED = "vanished"
-    SPECIAL = "special-file"
-    SYMLINK_OUTSIDE = "symlink-outside-root"
-    SYMLINK_LOOP = "symlink-loop"
-
-
 @dataclass(slots=True, frozen=True)
 class FoundFile:
-    """A countable file: the stat triple is what change detection compares."""
+    """A countable file: its stat is what change detection compares (as git's index does)."""
 
     rel: str
     size: int
     mtime_ns: int
     ino: int
+    #: The inode change time: moves on every write, rename or ``os.utime``, so an edit whose
+    #: mtime was put back (``cp -p``, ``rsync -t``, ``tar``) is still seen.
+    ctime_ns: int = 0
 
 
 @dataclass(slots=True, frozen=True)
@@ -263,7 +262,9 @@ class _Walker:
                 if st.st_size > max_size:
                     skipped.append(Skipped(rel, SkipReason.TOO_LARGE, f"{st.st_size} bytes"))
                 else:
-                    files.append(FoundFile(rel, st.st_size, st.st_mtime_ns, st.st_ino))
+                    files.append(
+                        FoundFile(rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+                    )
 
     def _subdir(
         self, entry: os.DirEntry[str], rel: str, rules: DirRules, included: bool, out: _Out
@@ -320,7 +321,7 @@ class _Walker:
         elif st.st_size > self.max_size:
             out.skipped.append(Skipped(rel, SkipReason.TOO_LARGE, f"{st.st_size} bytes"))
         else:
-            out.files.append(FoundFile(rel, st.st_size, st.st_mtime_ns, st.st_ino))
+            out.files.append(FoundFile(rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
 
 
 def walk(

@@ -28,12 +28,12 @@ WRITER = textwrap.dedent(
     assert cache.load_error is None, cache.load_error
     start = max((t for _h, _s, t in cache.entries("marker")), default=0)
     for i in range(100_000):
-        cache.put("o200k_base", i, i % 5000, i)
+        cache.put("o200k_base", i, 5000 + i % 5000, 1 + i % 5000)
     cache.paths = {f"d{i % 100}/f{i}.py": PathRecord(i, i, i, i) for i in range(30_000)}
     n = start
     while True:
         n += 1
-        cache.put("marker", n, 0, n)
+        cache.put("marker", n, n, n)  # valid: a count never exceeds the size
         print(n, flush=True)
         cache.save()
     """

@@ -16,8 +16,10 @@ from sourcepacker.cache import (
     CacheFile,
     PathRecord,
     TokenCache,
+    TokenEntry,
     atomic_write,
     default_cache_dir,
+    encode_cache,
 )
 
 
@@ -68,28 +70,45 @@ def test_no_path_means_memory_only() -> None:
     assert not cache.save()
 
 
-def _good_bytes() -> bytes:
-    return msgspec.msgpack.encode(CacheFile(CACHE_VERSION, {}, {}))
+def _framed(value: object) -> bytes:
+    """A well-formed file (header and checksum right) around ``value``'s msgpack."""
+    return encode_cache(msgspec.msgpack.encode(value))
 
 
 @pytest.mark.parametrize(
     ("data", "error"),
     [
-        pytest.param(b"", "corrupt", id="empty"),
-        pytest.param(b"\xc1\xc1\xc1 not msgpack", "corrupt", id="garbage"),
-        pytest.param(b"TRUNC", "corrupt", id="truncated"),
-        pytest.param(msgspec.msgpack.encode([1, 2, 3]), "corrupt", id="wrong-shape"),
+        pytest.param(b"", "no sourcepacker cache header", id="empty"),
+        pytest.param(b"\xc1\xc1\xc1 not msgpack", "no sourcepacker cache header", id="garbage"),
+        pytest.param(b"TRUNC", "checksum mismatch", id="truncated"),
+        pytest.param(_framed([1, 2, 3]), "damaged", id="wrong-shape"),
         pytest.param(
-            msgspec.msgpack.encode({"version": CACHE_VERSION, "paths": {"a": [1, 2]}}),
-            "corrupt",
+            _framed({"version": CACHE_VERSION, "paths": {"a": [1, 2]}}),
+            "damaged",
             id="bad-record",
         ),
+        pytest.param(_framed(CacheFile(CACHE_VERSION + 1, {}, {})), "version", id="newer-version"),
+        pytest.param(_framed(CacheFile(0, {}, {})), "version", id="old-version"),
         pytest.param(
-            msgspec.msgpack.encode(CacheFile(CACHE_VERSION + 1, {}, {})),
-            "has version",
-            id="newer-version",
+            _framed(CacheFile(CACHE_VERSION, {"o200k_base": [TokenEntry(1, 10, -5)]})),
+            "impossible token entry",
+            id="negative-count",
         ),
-        pytest.param(msgspec.msgpack.encode(CacheFile(0, {}, {})), "has version", id="old-version"),
+        pytest.param(
+            _framed(CacheFile(CACHE_VERSION, {}, {"../../etc/passwd": PathRecord(1, 1, 1, 1)})),
+            "not a relative path inside",
+            id="climbing-path",
+        ),
+        pytest.param(
+            _framed(CacheFile(CACHE_VERSION, {}, {"/etc/passwd": PathRecord(1, 1, 1, 1)})),
+            "not a relative path inside",
+            id="absolute-path",
+        ),
+        pytest.param(
+            _framed(CacheFile(CACHE_VERSION, {}, {"a": PathRecord(1, 1, 1, 1, skip="nope")})),
+            "impossible record",
+            id="unknown-skip",
+        ),
     ],
 )
 def test_bad_file_is_logged_and_rebuilt(

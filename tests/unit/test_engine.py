@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import os
 import socket
 import time
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 
 import sourcepacker.engine as engine_module
+from sourcepacker.cache import CACHE_FILE_NAME
 from sourcepacker.engine import Engine
 from sourcepacker.model import TokenState
 from sourcepacker.walk import SkipReason, WalkResult
@@ -91,7 +91,7 @@ def test_identical_content_is_tokenized_once_across_scans(
     age(root)
     engine = scanned(engine_factory, root)
     make_tree(root, {"copy/of/a.py": TREE["a.py"]})
-    age(root)
+    age(root / "copy")  # ageing the others would change their ctime: they would be re-read
     report = engine.scan()
     assert (report.read, report.tokenized, report.cache_hits) == (1, 0, 1)
     assert engine.model.files["copy/of/a.py"].tokens == engine.model.files["a.py"].tokens
@@ -120,7 +120,7 @@ def test_renamed_file_is_a_cache_hit(tmp_path: Path, engine_factory: Callable[..
     ("mtime_ns", "rehashed"),
     [
         pytest.param(None, True, id="racy-rehashed"),
-        pytest.param(OLD_NS, False, id="old-mtime-trusted"),
+        pytest.param(OLD_NS, True, id="old-mtime-ctime-moved"),
     ],
 )
 @pytest.mark.parametrize("restart", [pytest.param(False, id="same"), pytest.param(True, id="new")])
@@ -131,14 +131,18 @@ def test_racy_guard(
     rehashed: bool,
     restart: bool,
 ) -> None:
-    """A same-size edit that keeps the mtime is caught only when the mtime was racy."""
+    """A same-size edit that puts the mtime back is caught: by the racy rule when the mtime was
+    recent, by the ctime otherwise (``cp -p``, ``rsync -t``, ``tar`` do this)."""
     root = make_tree(tmp_path / "ws", {"f.txt": "one two three\n"})
     stamp = time.time_ns() if mtime_ns is None else mtime_ns
     os.utime(root / "f.txt", ns=(stamp, stamp))
     engine = scanned(engine_factory, root)
     assert engine.model.files["f.txt"].racy is (mtime_ns is None)
+    seen_ctime = os.stat(root / "f.txt").st_ctime_ns
     (root / "f.txt").write_text("four five six\n")  # same size, same inode
     os.utime(root / "f.txt", ns=(stamp, stamp))
+    while os.stat(root / "f.txt").st_ctime_ns == seen_ctime:  # a coarse clock tick (~4 ms)
+        os.utime(root / "f.txt", ns=(stamp, stamp))
     if restart:
         engine = engine_factory(root)
     report = engine.scan()
@@ -181,7 +185,7 @@ def test_settings_cache_dir_is_used(tmp_path: Path) -> None:
     engine = Engine(root, settings, pool_factory=fake_pool)
     engine.scan()
     engine.close()
-    assert [p.name for p in (tmp_path / "elsewhere").iterdir()] == ["cache-v2.msgpack"]
+    assert [p.name for p in (tmp_path / "elsewhere").iterdir()] == [CACHE_FILE_NAME]
     assert not (root / ".sourcepacker").exists()
     again = Engine(root, settings)
     assert again.scan().read == 0
@@ -261,21 +265,21 @@ def test_unreadable_file_is_skipped_and_retried(
 ) -> None:
     root = make_tree(tmp_path / "ws", {"ok.txt": "fine\n", "locked.txt": "secret\n"})
     age(root)
-    real_open = builtins.open
+    real_open = os.open  # every workspace read goes through fs.read_vetted's os.open
 
     def deny(file: Any, *args: Any, **kwargs: Any) -> Any:
         if str(file).endswith("locked.txt"):
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "open", deny)
+    monkeypatch.setattr(os, "open", deny)
     engine = engine_factory(root)
     report = engine.scan()
     f = engine.model.files["locked.txt"]
     assert (f.skip, f.detail) == (SkipReason.UNREADABLE, "Permission denied")
     assert report.skipped == {"unreadable": 1}
     assert "locked.txt" not in engine.cache.paths  # never trusted as "unchanged"
-    monkeypatch.setattr(builtins, "open", real_open)
+    monkeypatch.setattr(os, "open", real_open)
     engine.scan()
     assert engine.model.files["locked.txt"].state is TokenState.EXACT
 

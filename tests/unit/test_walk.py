@@ -42,7 +42,9 @@ def test_lists_files_with_stat_and_skips_ignored(tmp_path: Path) -> None:
     result = run(tmp_path)
     assert rels(result) == [".gitignore", "a.py", "src/b.py"]
     st = (tmp_path / "a.py").stat()
-    assert result.files[1] == FoundFile("a.py", st.st_size, st.st_mtime_ns, st.st_ino)
+    assert result.files[1] == FoundFile(
+        "a.py", st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns
+    )
     assert result.ignored == 2  # c.log and node_modules/, which is not descended
     assert result.dirs == 2
 

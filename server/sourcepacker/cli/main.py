@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..fs import display_name
 from ..gitrepo import find_work_tree
 from ..pack import FORMATS
 from .errors import CliError
@@ -36,10 +37,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.run(args)
         return result
-    except (CliError, EncodingUnavailableError, OSError) as exc:
-        # One line: tiktoken's own messages run over several.
+    except (CliError, EncodingUnavailableError, OSError, ValueError) as exc:
+        # One line: tiktoken's own messages run over several. ValueError covers what a bad
+        # file name or a damaged input can still raise (UnicodeError is one).
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"sourcepacker: error: {first}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("sourcepacker: error: out of memory (try a smaller --max-file-size)", file=sys.stderr)
+        return 1
+    except RecursionError:
+        print("sourcepacker: error: folders nested too deep to process", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("sourcepacker: interrupted", file=sys.stderr)
@@ -87,6 +95,11 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pool", choices=["thread", "process"], default=None)
     p.add_argument("--workers", type=_positive, default=None)
     p.add_argument("--cache-dir", type=Path, default=None)
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="read and hash every file again, trusting no saved stat (counts stay cached)",
+    )
 
 
 def _positive(text: str) -> int:
@@ -111,6 +124,13 @@ def _settings(args: argparse.Namespace) -> Settings:
     if args.exclude:
         changes["exclude"] = tuple(args.exclude)
     if args.max_file_size:
+        from ..settings import MAX_FILE_SIZE_LIMIT
+
+        if args.max_file_size > MAX_FILE_SIZE_LIMIT:
+            raise CliError(
+                f"--max-file-size {args.max_file_size}: at most {MAX_FILE_SIZE_LIMIT} (1 GiB); "
+                "files are read and tokenized whole"
+            )
         changes["max_file_size"] = args.max_file_size
     if args.pool:
         changes["pool_kind"] = args.pool
@@ -178,7 +198,7 @@ def _scan(engine: Engine, args: argparse.Namespace, paths: list[str] | None = No
 
     whole = paths is None or "" in paths
     show = sys.stderr.isatty() and not args.json
-    return scan_with_progress(engine, show=show, paths=None if whole else paths)
+    return scan_with_progress(engine, show=show, paths=None if whole else paths, force=args.force)
 
 
 def _not_counted(engine: Engine, targets: Targets) -> list[dict[str, str]]:
@@ -241,7 +261,10 @@ def _run_pack(args: argparse.Namespace) -> int:
                     "encoding": engine.encoding,
                     "format": args.format or engine.settings.format,
                     "files": result.file_tokens,
-                    "skipped": not_counted + result.skipped,
+                    "skipped": [  # names as the prompt shows them: \xNN for non-UTF-8
+                        {**row, "path": display_name(row["path"])}
+                        for row in not_counted + result.skipped
+                    ],
                 },
                 indent=2,
             )
@@ -297,8 +320,7 @@ def table_text(table: dict[str, object]) -> str:
 def _run_serve(args: argparse.Namespace) -> int:
     from ..daemon import serve  # the only way from cli/ to daemon/: lazy, for the command
 
-    serve()
-    return 0
+    return serve()
 
 
 if __name__ == "__main__":

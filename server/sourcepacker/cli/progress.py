@@ -38,9 +38,11 @@ class _TerminalListener:
         pass
 
 
-def scan_with_progress(engine: Engine, *, show: bool, paths: list[str] | None = None) -> ScanReport:
+def scan_with_progress(
+    engine: Engine, *, show: bool, paths: list[str] | None = None, force: bool = False
+) -> ScanReport:
     if not show:
-        return engine.scan(paths=paths)
+        return engine.scan(paths=paths, force=force)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -53,7 +55,7 @@ def scan_with_progress(engine: Engine, *, show: bool, paths: list[str] | None = 
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         listener = _TerminalListener(engine, bar)
-        return engine.scan(listener=listener, paths=paths)
+        return engine.scan(listener=listener, paths=paths, force=force)
 
 
 def print_stats(engine: Engine, report: ScanReport) -> None:

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..engine import Engine
-from ..model import DirNode, FileState, Sums, TokenState, WorkspaceModel, contribution
+from ..fs import display_name
+from ..model import FileState, Sums, TokenState, WorkspaceModel, contribution, iter_dirs
 
 
 def token_table(engine: Engine, top: int = 20, paths: Sequence[str] = ("",)) -> dict[str, Any]:
@@ -23,18 +24,23 @@ def _rows(model: WorkspaceModel, paths: Sequence[str]) -> dict[str, Any]:
     chosen = model.files_under(paths)
     counted = [f for f in chosen if f.state is not TokenState.SKIPPED]
     files = [
-        {"path": f.rel, "tokens": f.shown_tokens, "exact": f.state is TokenState.EXACT}
+        # Names as the prompt shows them: each byte that is not UTF-8 as \xNN.
+        {
+            "path": display_name(f.rel),
+            "tokens": f.shown_tokens,
+            "exact": f.state is TokenState.EXACT,
+        }
         for f in counted
     ]
     folders = [
-        {"path": node.rel + "/", "tokens": node.sums.tokens, "files": node.sums.files}
+        {"path": display_name(node.rel) + "/", "tokens": node.sums.tokens, "files": node.sums.files}
         for top in paths
         if (found := model.dir(top)) is not None
-        for node in _all_dirs(found)
+        for node in iter_dirs(found)
         if node.rel
     ]
     skipped = [
-        {"path": f.rel, "reason": f.skip.value if f.skip else "", "detail": f.detail}
+        {"path": display_name(f.rel), "reason": f.skip.value if f.skip else "", "detail": f.detail}
         for f in sorted(chosen, key=lambda f: f.rel)
         if f.state is TokenState.SKIPPED
     ]
@@ -58,10 +64,3 @@ def _sum(files: list[FileState]) -> Sums:
 
 def _largest_first(row: dict[str, Any]) -> tuple[int, str]:
     return -int(row["tokens"]), str(row["path"])
-
-
-def _all_dirs(node: DirNode) -> list[DirNode]:
-    out = [node]
-    for child in node.dirs.values():
-        out.extend(_all_dirs(child))
-    return out

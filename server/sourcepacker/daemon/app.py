@@ -7,6 +7,7 @@ import sys
 from .handlers import events, lifecycle, pack, profiles, scan, tree
 from .logs import install_logging
 from .server import SourcePackerServer
+from .stdio import start_stdio
 
 FEATURES = (lifecycle, events, tree, pack, scan, profiles)
 
@@ -18,11 +19,12 @@ def build_server() -> SourcePackerServer:
     return server
 
 
-def serve() -> None:
-    """Run on stdio until the client says ``exit``."""
+def serve() -> int:
+    """Run on stdio until ``exit``; the exit status (1: ``exit`` came before ``shutdown``)."""
     server = build_server()
     install_logging(server)
     # stdout carries JSON-RPC only: anything else printing to it would corrupt the stream.
     stdout = sys.stdout.buffer
     sys.stdout = sys.stderr
-    server.start_io(stdin=sys.stdin.buffer, stdout=stdout)
+    # Our reader, not pygls's start_io: that one goes deaf after one malformed frame.
+    return start_stdio(server, stdin=sys.stdin.buffer, stdout=stdout)

@@ -45,7 +45,14 @@ def rel_from_uri(root: Path, uri: str) -> str | None:
     """The relative path of a ``file://`` URI inside ``root``, or None when outside."""
     from pygls.uris import to_fs_path
 
-    fs = to_fs_path(uri)
+    if os.name == "posix" and uri.startswith("file://"):
+        # Percent-escapes are bytes: a name that is not UTF-8 (caf%E9.txt) must come back as
+        # the same surrogateescape string the walk made, not with U+FFFD in its place.
+        from urllib.parse import unquote_to_bytes, urlsplit
+
+        fs: str | None = os.fsdecode(unquote_to_bytes(urlsplit(uri).path))
+    else:
+        fs = to_fs_path(uri)
     if fs is None:
         return None
     try:

@@ -8,11 +8,12 @@ field with a default is optional on the TypeScript side.
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 import attrs
 from lsprotocol.types import ResponseError
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.protocol import LanguageServerProtocol
 
 
@@ -237,41 +238,134 @@ class SourcePackerProtocol(LanguageServerProtocol):
         return _REQUESTS.get(method) or super().get_message_type(method)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
-        """Answer a request whose params do not fit its type with an error.
+        """Answer a request whose params do not fit its type with an error naming the field.
 
         pygls logs such a request and drops it, leaving the client waiting forever.
         """
+        if "jsonrpc" not in data or "method" not in data:
+            return super().structure_message(data)  # a nested object, or a response
+        method = data["method"]
+        if not isinstance(method, str):
+            if "id" in data:
+                error = ResponseError(JsonRpcInvalidRequest.CODE, "method is not a string")
+                self._send_response(data["id"], error=error)
+            raise JsonRpcInvalidRequest(f"method is not a string: {method!r:.80}")
+        if data.get("params") is None:  # JSON-RPC lets a message omit its params
+            data = {**data, "params": {} if method in PARAMS else None}
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:
-            if "id" in data and "method" in data:
-                cause = exc.__cause__ or exc
-                message = f"invalid params for {data['method']}: {_first_line(cause)}"
+            if "id" in data:
+                what = "invalid params for" if exc.code == JsonRpcInvalidParams.CODE else "bad"
+                message = f"{what} {method}: {describe_error(exc.__cause__ or exc)}"
                 self._send_response(data["id"], error=ResponseError(exc.code, message))
             raise
 
 
-def _first_line(exc: BaseException) -> str:
-    from cattrs.errors import ClassValidationError
+def describe_error(exc: BaseException) -> str:
+    """cattrs's error tree as ``field: problem`` (camelCase, as on the wire), ``; ``-joined."""
+    from cattrs.errors import AttributeValidationNote, IterableValidationNote
 
-    while isinstance(exc, ClassValidationError) and exc.exceptions:
-        exc = exc.exceptions[0]
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    problems: list[str] = []
+
+    def walk(e: BaseException, path: str) -> None:
+        for note in getattr(e, "__notes__", []):
+            if isinstance(note, AttributeValidationNote) and note.name != "params":
+                path = f"{path}.{_camel(note.name)}" if path else _camel(note.name)
+            elif isinstance(note, IterableValidationNote):
+                path = f"{path}[{note.index}]"
+        subs = getattr(e, "exceptions", None)
+        if subs:
+            for sub in subs:
+                walk(sub, path)
+            return
+        problem = "required" if isinstance(e, KeyError) else str(e).splitlines()[0]
+        problems.append(f"{path}: {problem}" if path else problem)
+
+    walk(exc, "")
+    return "; ".join(problems) or type(exc).__name__
 
 
-def _strict_str_list(value: object, _type: object) -> list[str]:
-    # cattrs would happily turn "abc" into ["a", "b", "c"]: a malformed request must fail.
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise TypeError(f"expected a list of strings, got {value!r:.80}")
-    return list(value)
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+# --- strict structuring of our params ---------------------------------------------------------
+# cattrs coerces by default: str(12345) == "12345", bool("yes") is True, list("abc") is
+# ["a", "b", "c"]. A request with a wrong type is a bug in the client; it gets -32602 instead.
+
+
+def _str(value: object, _type: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r:.80}")
+    return value
+
+
+def _bool(value: object, _type: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r:.80}")
+    return value
+
+
+def _int(value: object, _type: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"expected an integer, got {value!r:.80}")
+    return value
+
+
+def _is_list(t: Any) -> bool:
+    return typing.get_origin(t) is list
+
+
+def _list_factory(t: Any, converter: Any) -> Any:
+    from cattrs.cols import list_structure_factory
+
+    structure_items = list_structure_factory(t, converter)
+
+    def structure(value: object, _type: object) -> list[Any]:
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list, got {value!r:.80}")
+        return structure_items(value, t)  # type: ignore[no-any-return]
+
+    return structure
+
+
+def _attrs_factory(cls: Any, converter: Any) -> Any:
+    from cattrs.gen import make_dict_structure_fn, override
+
+    renames = {a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)}
+    structure_fields = make_dict_structure_fn(cls, converter, **renames)  # type: ignore[arg-type]
+
+    def structure(value: object, _type: object) -> Any:
+        if not isinstance(value, dict):
+            raise TypeError(f"expected an object, got {value!r:.80}")
+        return structure_fields(value, cls)
+
+    return structure
+
+
+def make_strict_converter() -> Any:
+    """A converter for our own attrs types: camelCase keys, no coercion, unknown keys ignored."""
+    import cattrs
+
+    converter = cattrs.Converter()
+    converter.register_structure_hook(str, _str)
+    converter.register_structure_hook(bool, _bool)
+    converter.register_structure_hook(int, _int)
+    converter.register_structure_hook_factory(_is_list, _list_factory)
+    converter.register_structure_hook_factory(attrs.has, _attrs_factory)
+    return converter
 
 
 def make_converter() -> Any:
-    """lsprotocol's converter, stricter where a lenient conversion would hide a bad request."""
+    """lsprotocol's converter; our own params go through the strict one."""
     from pygls.protocol import default_converter
 
     converter = default_converter()  # type: ignore[no-untyped-call]
-    converter.register_structure_hook_func(lambda t: t == list[str], _strict_str_list)
+    strict = make_strict_converter()
+    ours = set(PARAMS.values())
+    converter.register_structure_hook_func(lambda t: t in ours, strict.structure)
     return converter
 
 
