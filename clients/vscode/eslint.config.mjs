@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "out/", "node_modules/", "e2e/", "*.vsix"] },
+  { ignores: ["dist/", "out/", "node_modules/", "e2e/", "bundled/", "*.vsix"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -29,7 +29,7 @@ export default tseslint.config(
     // the vscode-facing modules; everything else stays unit-testable under plain node
     files: [
       "src/extension.ts",
-      "src/commands.ts",
+      "src/commands/*.ts",
       "src/logger.ts",
       "src/python.ts",
       "src/server.ts",

@@ -101,13 +101,13 @@ def _with_tokens(base: FileCount, tokens: int, *, from_cache: bool) -> FileCount
 _worker_count: Callable[[str], int] | None = None
 
 
-def worker_init(encoding: str) -> None:
+def worker_init(encoding: str, backend: str = "tiktoken") -> None:
     """Runs once per spawned worker: stdout belongs to JSON-RPC, and load the encoding once."""
     global _worker_count
     sys.stdout = sys.stderr
-    from .vocab import counter
+    from .backends import get_backend
 
-    _worker_count = counter(encoding)
+    _worker_count = get_backend(backend, encoding).counter(encoding)
 
 
 def worker_ready() -> None:

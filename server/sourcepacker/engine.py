@@ -59,7 +59,9 @@ PoolFactory = Callable[[Settings], TokenizerPool]
 
 
 def default_pool(settings: Settings) -> TokenizerPool:
-    return TokenizerPool(settings.encoding, settings.pool_kind, settings.pool_size)
+    return TokenizerPool(
+        settings.encoding, settings.pool_kind, settings.pool_size, counter=settings.counter
+    )
 
 
 class ScanListener(Protocol):
@@ -195,11 +197,7 @@ class Engine:
     def apply_settings(self, settings: Settings) -> bool:
         """Adopt new settings; returns True when a rescan is needed."""
         old, self.settings = self.settings, settings
-        if (settings.encoding, settings.pool_kind, settings.pool_size) != (
-            old.encoding,
-            old.pool_kind,
-            old.pool_size,
-        ):
+        if _pool_settings(settings) != _pool_settings(old):
             self._pool.close()
             self._pool = self._pool_factory(settings)
             with self._lock:
@@ -677,3 +675,7 @@ def _estimate(ff: FoundFile) -> FileState:
 def _record(f: FileState, racy: bool = False) -> PathRecord:
     skip = f.skip.value if f.skip else ""
     return PathRecord(f.size, f.mtime_ns, f.ino, f.hash or 0, racy, skip, f.ctime_ns)
+
+
+def _pool_settings(s: Settings) -> tuple[str, str, int, str]:
+    return (s.encoding, s.pool_kind, s.pool_size, s.counter)

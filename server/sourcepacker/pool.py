@@ -20,6 +20,12 @@ first miss so it overlaps the hashing); the workers then read every miss a secon
 cannot dedupe identical files (2,255 tokenized instead of 2,208). The process pool always
 costs 0.3–0.9 CPU-seconds more and wins no wall time on a quiet machine, so threads are the
 default; processes remain an option for interpreters where the GIL hand-over hurts more.
+
+Those figures are tiktoken's. rs-bpe holds the GIL, so its threads count on one core, yet
+threads still won for it: cold pack of the same stdlib copy, 2 workers, load ~8 (medians of 3,
+tests/bench/README.md) threads 10.9 s wall / 3.8 CPU-s, processes 13.7 s / 4.5. Its one core
+counts ~2× what tiktoken's two threads do per CPU-second, and the spawn, the second read and
+the lost dedupe cost more than a second core returns on 37 MB. ``backends.pool_kind_for``.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, TypeVar
 
+from .backends import CountingBackend, get_backend, pool_kind_for
 from .counting import (
     DEFAULT_MAX_SIZE,
     FileCount,
@@ -52,9 +59,14 @@ _Batch = TypeVar("_Batch")
 class TokenizerPool:
     """Counts files with ``size`` workers; workers start lazily, on the first cache miss."""
 
-    def __init__(self, encoding: str, kind: str = "thread", size: int = 2) -> None:
+    def __init__(
+        self, encoding: str, kind: str = "auto", size: int = 2, counter: str = "auto"
+    ) -> None:
         self.encoding = encoding
-        self.kind = kind
+        #: The backend that counts (``Settings.counter`` resolved: never "auto").
+        self.backend: CountingBackend = get_backend(counter, encoding)
+        #: "thread" or "process" (``Settings.pool_kind`` resolved for this backend).
+        self.kind = pool_kind_for(self.backend, kind)
         self.size = size
         self._threads: ThreadPoolExecutor | None = None
         self._processes: ProcessPoolExecutor | None = None
@@ -70,9 +82,7 @@ class TokenizerPool:
     def counter(self) -> Callable[[str], int]:
         with self._lock:
             if self._count is None:
-                from .vocab import counter
-
-                self._count = counter(self.encoding)
+                self._count = self.backend.counter(self.encoding)
             return self._count
 
     def count_files(
@@ -199,7 +209,7 @@ class TokenizerPool:
                     self.size,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=worker_init,
-                    initargs=(self.encoding,),
+                    initargs=(self.encoding, self.backend.name),
                 )
             return self._processes
 

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from . import backends
+from .backends import AUTO, COUNTER_CHOICES
 from .pack import FORMATS
 from .vocab import DEFAULT_ENCODING
 
@@ -24,7 +26,7 @@ DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 #: in tiktoken, so a larger cap (``--max-file-size 6000000000`` on a 5 GB file) is refused up
 #: front with a clear message rather than ending in a MemoryError mid-scan.
 MAX_FILE_SIZE_LIMIT = 1 << 30
-POOL_KINDS = ("thread", "process")
+POOL_KINDS = (AUTO, "thread", "process")
 
 Check = Callable[[object], str | None]
 
@@ -58,6 +60,13 @@ def _int_in(low: int, high: int, what: str) -> Check:
     return check
 
 
+def _counter(value: object) -> str | None:
+    if value not in COUNTER_CHOICES:
+        return f"expected one of {', '.join(COUNTER_CHOICES)}"
+    ok = value == AUTO or backends.installed(str(value))
+    return None if ok else "not installed for this Python"
+
+
 def _setting(default: Any, wire: str, check: Check, *, factory: bool = False) -> Any:
     """A settings field with its wire name and check in the field's metadata."""
     meta = {"wire": wire, "check": check}
@@ -79,13 +88,16 @@ class Settings:
             1, MAX_FILE_SIZE_LIMIT, f"a number of bytes from 1 to {MAX_FILE_SIZE_LIMIT} (1 GiB)"
         ),
     )
-    #: "thread": tiktoken releases the GIL, and the figures in tests/bench/ favour threads
-    #: (no spawn, no second read); "process" stays available for interpreters where it pays.
-    pool_kind: str = _setting("thread", "poolKind", _one_of(POOL_KINDS))
+    #: "auto": what suits the counter (backends.pool_kind_for: threads, measured best for
+    #: tiktoken and rs-bpe alike); "thread" or "process" force one.
+    pool_kind: str = _setting(AUTO, "poolKind", _one_of(POOL_KINDS))
     pool_size: int = _setting(
         default_pool_size, "poolSize", _int_in(1, 256, "an integer from 1 to 256"), factory=True
     )
     cache_dir: str | None = _setting(None, "cacheDir", _non_empty_string)
+    #: Who counts: "auto" (rs-bpe where installed, else tiktoken), "tiktoken", "rs-bpe".
+    #: Every backend gives tiktoken's exact count, so the cache serves them all alike.
+    counter: str = _setting(AUTO, "counter", _counter)
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -246,6 +246,10 @@ class Run:
     warm_rss: dict[str, int] = field(default_factory=dict)
 
 
+#: ``initializationOptions`` sent to the daemon (``--settings``), e.g. ``{"counter": "tiktoken"}``.
+INIT_OPTIONS: dict[str, Any] = {}
+
+
 async def open_session(root: Path, cache_dir: Path, log: Path) -> tuple[LspClient, str, float]:
     spawned = time.perf_counter()
     client = await LspClient.start(cache_dir, log)
@@ -262,7 +266,7 @@ async def open_session(root: Path, cache_dir: Path, log: Path) -> tuple[LspClien
                 "workspaceFolders": True,
             },
         },
-        "initializationOptions": {},
+        "initializationOptions": INIT_OPTIONS,
     }
     _, client.init_s = await client.request("initialize", params, timeout=120)
     t0 = time.perf_counter()
@@ -648,8 +652,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pyspy-only", action="store_true", help="skip the runs, only profile")
     ap.add_argument("--pyspy-cold", help="py-spy raw stacks of a cold scan of the last corpus")
     ap.add_argument("--pyspy-seconds", type=int, default=10)
+    ap.add_argument("--settings", default="{}", help='daemon settings, e.g. {"counter": "rs-bpe"}')
     args = ap.parse_args(argv)
-    print(f"load: {os.getloadavg()}  nproc: {os.cpu_count()}", flush=True)
+    INIT_OPTIONS.update(json.loads(args.settings))
+    print(f"load: {os.getloadavg()}  nproc: {os.cpu_count()}  settings: {INIT_OPTIONS}", flush=True)
     out = asyncio.run(main_async(args))
     print(f"load: {os.getloadavg()}", flush=True)
     if args.json:

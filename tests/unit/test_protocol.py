@@ -15,12 +15,13 @@ TS = Path(__file__).parents[2] / "clients" / "vscode" / "src" / "protocol.ts"
 RENAMED = {"ProfileList": "ProfilesListResult", "FileTokens": "FileTokensItem", "RootParams": None}
 
 
-def ts_interfaces() -> dict[str, set[str]]:
+def ts_interfaces() -> dict[str, dict[str, bool]]:
+    """Interface name → {field: optional (declared with `?`)}."""
     source = TS.read_text()
     out = {}
     for match in re.finditer(r"export interface (\w+) \{(.*?)\n\}", source, re.S):
-        fields = re.findall(r"^\s+(\w+)\??:", match.group(2), re.M)
-        out[match.group(1)] = set(fields)
+        fields = re.findall(r"^\s+(\w+)(\??):", match.group(2), re.M)
+        out[match.group(1)] = {name: mark == "?" for name, mark in fields}
     return out
 
 
@@ -48,4 +49,6 @@ def test_payload_fields_agree(cls: type) -> None:
         pytest.skip("shared params shape, inlined in TypeScript")
     interfaces = ts_interfaces()
     assert name in interfaces, f"{name} has no TypeScript interface in {TS.name}"
-    assert interfaces[name] == {camel(a.name) for a in attrs.fields(cls)}
+    # the converter omits a field only when it equals its default: no default = always sent
+    expected = {camel(a.name): a.default is not attrs.NOTHING for a in attrs.fields(cls)}
+    assert interfaces[name] == expected

@@ -42,7 +42,7 @@ def test_manifest_defaults_match_python_defaults() -> None:
         wire = f.metadata["wire"]
         value = getattr(defaults, f.name)
         shown = declared[wire].get("default")
-        if f.name in ("pool_kind", "pool_size", "cache_dir"):
+        if f.name in ("pool_kind", "pool_size", "cache_dir", "counter"):
             assert shown in (None, ""), f"{wire}: the extension leaves it to the daemon"
         elif isinstance(value, tuple):
             assert shown == list(value), wire
@@ -51,9 +51,11 @@ def test_manifest_defaults_match_python_defaults() -> None:
 
 
 def test_manifest_enums_match_python_choices() -> None:
+    from sourcepacker.backends import COUNTER_CHOICES
     from sourcepacker.pack import FORMATS
     from sourcepacker.settings import POOL_KINDS
 
     declared = manifest_settings()
     assert declared["format"]["enum"] == list(FORMATS)
     assert [v for v in declared["poolKind"]["enum"] if v is not None] == list(POOL_KINDS)
+    assert [v for v in declared["counter"]["enum"] if v is not None] == list(COUNTER_CHOICES)

@@ -5,7 +5,7 @@
 //   WS_DIR      the fixture workspace it opens
 //   SHOT_DIR    where screenshots and report.json go
 //   SP_PYTHON   interpreter with `sourcepacker` installed (CLI counts, token counting)
-//   EXT_DIR     the extension's folder (package.json: view name, command title)
+//   EXT_DIR     the extension's folder (package.json: view container, view, command title, key)
 //   PW_CORE     path of playwright-core;  CHROMIUM (default /usr/bin/chromium)
 //   E2E_TIMEOUT_MS  per-wait timeout (default 120000); the whole run is capped at 8 minutes
 //   SP_SELECT_DIR (src), SP_SELECT_FILE (README.md): top-level rows ticked;  SP_EDIT_FILE
@@ -54,19 +54,29 @@ async function step(name, fn, needs = []) {
 }
 
 function manifest() {
-  // View name and command title come from the extension's own manifest, so a rewording there
-  // does not break the test; the brief's names are the fallback.
-  const out = { viewName: 'SourcePacker', copyTitle: 'SourcePacker: Copy Packed Context' };
+  // Names and the key come from the extension's own manifest, so a rewording there does not
+  // break the test; the brief's names are the fallback.
+  const out = {
+    containerTitle: 'SourcePacker', viewName: 'Files', copyTitle: 'SourcePacker: Copy Packed Context',
+    copyKey: 'ctrl+shift+alt+p',
+  };
   try {
     const pkg = JSON.parse(fs.readFileSync(path.join(process.env.EXT_DIR || '', 'package.json'), 'utf8'));
-    const views = Object.values((pkg.contributes && pkg.contributes.views) || {}).flat();
+    const contributes = pkg.contributes || {};
+    const views = Object.values(contributes.views || {}).flat();
     const v = views.find((x) => x.id === 'sourcepacker.files');
     if (v && v.name && !v.name.startsWith('%')) out.viewName = v.name;
-    const c = ((pkg.contributes && pkg.contributes.commands) || []).find((x) => x.command === 'sourcepacker.copy');
+    const container = ((contributes.viewsContainers || {}).activitybar || []).find((x) => x.id === 'sourcepacker');
+    if (container && container.title && !container.title.startsWith('%')) out.containerTitle = container.title;
+    const c = (contributes.commands || []).find((x) => x.command === 'sourcepacker.copy');
     if (c && c.title && !c.title.startsWith('%')) out.copyTitle = c.category ? `${c.category}: ${c.title}` : c.title;
+    const k = (contributes.keybindings || []).find((x) => x.command === 'sourcepacker.copy');
+    if (k && k.key) out.copyKey = k.key;
   } catch (e) { /* fallbacks */ }
   return out;
 }
+// "ctrl+shift+alt+p" -> "Control+Shift+Alt+P" (playwright's keyboard.press)
+const playwrightKey = (key) => key.split('+').map((p) => ({ ctrl: 'Control', shift: 'Shift', alt: 'Alt', cmd: 'Meta' }[p] || p.toUpperCase())).join('+');
 
 // ---- token counting and the CLI, with the daemon's own Python package
 function countTokens(text) {
@@ -115,7 +125,7 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   }, TOTAL_BUDGET_MS);
   fs.mkdirSync(SHOT_DIR, { recursive: true });
   const m = manifest();
-  console.log(`view "${m.viewName}", copy command "${m.copyTitle}", workspace ${WS}`);
+  console.log(`container "${m.containerTitle}", view "${m.viewName}", copy command "${m.copyTitle}" (${m.copyKey}), workspace ${WS}`);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sp-chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -143,23 +153,36 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     return url;
   });
 
-  // ---------------------------------------------------------------- the tree in the Explorer
-  const header = page.locator('.pane-header', { hasText: m.viewName }).first();
-  const pane = page.locator('.pane', { has: header }).first();
+  const runCommand = async (title) => {
+    await page.keyboard.press('Escape').catch(() => {});
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 30000 });
+    await input.fill('>' + title);
+    // the row whose label is exactly the title ("… Shortcuts" also matches "… Shortcuts (JSON)")
+    const exact = page.locator('.quick-input-list .monaco-list-row').filter({
+      has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${esc(title)}\\s*$`) }),
+    }).first();
+    await exact.waitFor({ timeout: 30000 });
+    await exact.click();
+  };
+
+  // ---------------------------------------------------------------- the tree, in its own container
+  // The activity bar item of the view container; with one view in it, the sidebar shows that
+  // view alone (its pane header hidden), so the pane is the sidebar's first.
+  const barItem = page.locator(`.part.activitybar .action-item[aria-label^="${m.containerTitle}"], .part.activitybar .action-label[aria-label^="${m.containerTitle}"]`).first();
+  const pane = page.locator('.part.sidebar .pane').first();
   const row = (label) => pane.locator('.monaco-list-row').filter({
     has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${esc(label)}\\s*$`) }),
   }).first();
   const desc = async (r) => ((await r.locator('.label-description').first().textContent({ timeout: 2000 }).catch(() => '')) || '').trim();
 
   await step(`tree view "${m.viewName}" shows rows with token counts`, async () => {
-    await header.waitFor({ timeout: T });
-    // give the tree room: fold the built-in file explorer (first pane), unfold ours
-    try {
-      const first = page.locator('.explorer-viewlet .pane-header').first();
-      if ((await first.count()) && !((await first.textContent()) || '').includes(m.viewName)
-          && (await first.getAttribute('aria-expanded')) === 'true') await first.click({ timeout: 5000 });
-    } catch (e) { /* cosmetic only */ }
-    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    await barItem.waitFor({ timeout: T });
+    await barItem.click();
+    const title = page.locator('.part.sidebar .composite.title');
+    await title.filter({ hasText: new RegExp(esc(m.containerTitle), 'i') }).first().waitFor({ timeout: 30000 });
+    facts.container = ((await title.first().innerText()) || '').replace(/\s+/g, ' ').trim();
     await page.mouse.move(900, 700);   // no hover tooltip over the tree in the screenshots
     const deadline = Date.now() + T;
     let expandedRoot = false;
@@ -184,7 +207,7 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const n = await pane.locator('.monaco-list-row').count();
     const all = await pane.locator('.monaco-list-row').evaluateAll((els) => els.map((e) => e.innerText.replace(/\s+/g, ' ').trim()));
     facts.rows = all;
-    return `${n} rows, ${((Date.now() - tNav) / 1000).toFixed(1)}s after navigation: ${all.join(' | ')}`;
+    return `sidebar "${facts.container}", ${n} rows, ${((Date.now() - tNav) / 1000).toFixed(1)}s after navigation: ${all.join(' | ')}`;
   }, ['workbench']);
   await step('ignored and binary files are not shown as countable rows', async () => {
     const labels = await pane.locator('.monaco-list-row .label-name').allTextContents();
@@ -295,23 +318,15 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   if (facts.ticked) await status.first().screenshot({ path: path.join(SHOT_DIR, '02b-statusbar-item.png') }).catch(() => {});
 
   // ---------------------------------------------------------------- copy packed context
-  const runCommand = async (title) => {
-    await page.keyboard.press('Escape').catch(() => {});
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 30000 });
-    await input.fill('>' + title);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30000 });
-    await page.keyboard.press('Enter');
-  };
   // clear the page's clipboard, run Copy, wait for the toast, read the clipboard
-  const copyOnce = async (tag) => {
+  const copyOnce = async (tag, viaKey = false) => {
     await page.bringToFront();
     await page.evaluate(() => navigator.clipboard.writeText('<e2e: clipboard not written>')).catch(() => {});
     // clear old notifications so the toast we read is this copy's
     await runCommand('Notifications: Clear All Notifications').catch(() => {});
     await sleep(300);
-    await runCommand(m.copyTitle);
+    if (viaKey) await page.keyboard.press(playwrightKey(m.copyKey));
+    else await runCommand(m.copyTitle);
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /Copied \d+ files? · ~?[\d.,]+[kMB]? tokens/ }).last();
     await toast.waitFor({ timeout: T });
     const msg = (await toast.locator('.notification-list-item-message').first().innerText().catch(() => toast.innerText())).trim();
@@ -354,6 +369,33 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     return `${n} tokens, ${copied.files} files${copied.text === cli.text ? ', text identical to the CLI\'s' : ' (text differs from the CLI\'s: ' + firstDiff(copied.text, cli.text) + ')'}`;
   }, ['clipboard', 'cli']);
 
+  // ---------------------------------------------------------------- the default keybinding
+  // VS Code's own Keyboard Shortcuts editor, searched for the exact key ("…" in quotes), lists
+  // every command bound to it: defaults, other extensions, ours. Only ours may be there.
+  await step(`key ${m.copyKey} is bound to "${m.copyTitle}" alone (Keyboard Shortcuts editor)`, async () => {
+    await runCommand('Preferences: Open Keyboard Shortcuts');
+    const editor = page.locator('.keybindings-editor');
+    await editor.waitFor({ timeout: 30000 });
+    await sleep(1000);
+    await page.keyboard.type(`"${m.copyKey}"`);
+    const rows = editor.locator('.monaco-list-row');
+    const deadline = Date.now() + 30000;
+    let texts = [];
+    for (;;) {
+      await sleep(500);
+      texts = await rows.evaluateAll((els) => els.map((e) => e.innerText.replace(/\s+/g, ' ').trim()));
+      if (texts.length && texts.every((t) => /\d|[A-Za-z]/.test(t))) break;
+      if (Date.now() > deadline) throw new Error(`no rows for "${m.copyKey}"`);
+    }
+    await shot('03b-keybinding.png');
+    const title = m.copyTitle.split(': ').pop();
+    const others = texts.filter((t) => !t.includes(title));
+    if (others.length) throw new Error(`also bound: ${others.join(' | ')}`);
+    await runCommand('View: Close Editor').catch(() => {});
+    facts.keybinding = true;
+    return `${texts.length} row: ${texts.join(' | ')}`;
+  }, ['workbench']);
+
   // ---------------------------------------------------------------- edit on disk -> live update
   await step(`appending to ${EDIT_FILE} on disk updates the status bar`, async () => {
     const before = facts.status1 || (await waitStatus(() => true, 'a total'));
@@ -373,8 +415,8 @@ const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const p = await waitStatus((q) => parseCompact(q.sel) === want, `selected = ${want}`);
     return `"${p.text}" (CLI sum ${want})`;
   }, ['edited']);
-  await step('copy after the edit = CLI pack after the edit', async () => {
-    const again = await copyOnce('2');
+  await step(`copy after the edit (with ${m.copyKey}) = CLI pack after the edit`, async () => {
+    const again = await copyOnce('2', true);
     const n = countTokens(again.text);
     const errs = [];
     if (n !== cli.tokens) errs.push(`copied text counts ${n} tokens, CLI says ${cli.tokens}`);

@@ -3,9 +3,11 @@
 #
 #   bash clients/vscode/e2e/setup.sh && SOURCEPACKER_PYTHON=/path/to/python bash clients/vscode/e2e/run.sh
 #
-# 1. build the extension's .vsix (`npm ci` when node_modules is missing, `npm run package`, Node 24)
-# 2. the daemon's interpreter: $SOURCEPACKER_PYTHON (must `import sourcepacker`), else a fresh venv
-#    with the repository installed into it
+# 1. build the extension's platform .vsix (`npm ci` when node_modules is missing, then
+#    `npm run package -- --target linux-x64`: sourcepacker and its dependencies bundled inside)
+# 2. the daemon's interpreter: a bare venv WITHOUT sourcepacker (the bundle must serve); the CLI
+#    oracle the counts are checked against: $SOURCEPACKER_PYTHON (must `import sourcepacker`),
+#    else a fresh venv with the repository installed into it
 # 3. a fixture workspace (folders, ~20 small text files, a .gitignore, a binary file) and a fresh
 #    code-server profile + extensions dir under a short `mktemp -d /tmp/sp.XXXX`
 # 4. code-server 4.139.1 (VS Code 1.139.1) on 127.0.0.1:<free port>, driven by headless Chromium
@@ -15,7 +17,8 @@
 # Last line: "e2e: N passed, M failed"; exit 0 only when everything passed.
 #
 # Env knobs:
-#   SOURCEPACKER_PYTHON        interpreter with `sourcepacker` installed (CI passes it)
+#   SOURCEPACKER_PYTHON        interpreter with `sourcepacker` installed, for the CLI oracle (CI passes it)
+#   E2E_TARGET                 vsce target of the .vsix (default: linux-x64 or linux-arm64 by uname -m)
 #   SOURCEPACKER_E2E_HOME      prefix made by setup.sh (default $HOME/.cache/sourcepacker-e2e)
 #   SOURCEPACKER_E2E_ARTIFACTS screenshots + logs (default clients/vscode/e2e/artifacts)
 #   E2E_TIMEOUT_MS             per-wait timeout in the browser driver (default 120000)
@@ -84,6 +87,8 @@ trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ 1. the extension's .vsix
 t=$SECONDS
+case "$(uname -m)" in aarch64|arm64) DEFAULT_TARGET=linux-arm64;; *) DEFAULT_TARGET=linux-x64;; esac
+TARGET=${E2E_TARGET:-$DEFAULT_TARGET}
 if [ -n "${E2E_VSIX:-}" ]; then
   VSIX=$(cd "$(dirname "$E2E_VSIX")" && pwd)/$(basename "$E2E_VSIX")
 else
@@ -91,15 +96,21 @@ else
   (
     cd "$EXT_DIR"
     if [ ! -d node_modules ]; then npm ci; fi
-    npm run package -- -o "$VSIX"      # extra args go to `vsce package`
+    npm run package -- --target "$TARGET" -o "$VSIX"      # extra args go to `vsce package`
   ) > "$LOGS/package.log" 2>&1 || { tail -40 "$LOGS/package.log"; fail "building the .vsix failed (see $LOGS/package.log)"; }
   [ -s "$VSIX" ] || fail "npm run package made no $VSIX (see $LOGS/package.log)"
 fi
-echo "run.sh: vsix $VSIX"
+echo "run.sh: vsix $VSIX ($(du -h "$VSIX" | cut -f1))"
 lap "package extension" "$t"
 
-# ------------------------------------------------------------------ 2. the daemon's interpreter
+# ------------------------------------------------------------------ 2. interpreters
 t=$SECONDS
+# The daemon's: a bare venv (no pip, no sourcepacker), so only the bundle can serve.
+python3 -m venv --without-pip "$RUN_TMP/bare"
+DAEMON_PY=$RUN_TMP/bare/bin/python
+if "$DAEMON_PY" -c 'import sourcepacker' 2>/dev/null; then fail "$DAEMON_PY imports sourcepacker: not bare"; fi
+echo "run.sh: daemon interpreter $DAEMON_PY ($("$DAEMON_PY" -V), no sourcepacker)"
+# The CLI oracle's (e2e.cjs checks the extension's counts against `sourcepacker pack --json`):
 if [ -n "${SOURCEPACKER_PYTHON:-}" ]; then
   PY=$SOURCEPACKER_PYTHON
 else
@@ -114,7 +125,7 @@ else
 fi
 "$PY" -c 'import sourcepacker' || fail "$PY cannot import sourcepacker"
 export SP_PYTHON=$PY
-lap "daemon interpreter" "$t"
+lap "interpreters" "$t"
 
 # ------------------------------------------------------------------ 3. fixture + profile + install
 t=$SECONDS
@@ -122,7 +133,7 @@ WS=$RUN_TMP/ws DATA=$RUN_TMP/data EXTS=$RUN_TMP/exts
 mkdir -p "$WS" "$DATA/User" "$EXTS" "$RUN_TMP/tmp" "$RUN_TMP/home"
 export TMPDIR=$RUN_TMP/tmp CS_HOME=$RUN_TMP/home
 python3 "$HERE/fixture.py" "$WS" > "$LOGS/fixture.txt"
-python3 - "$DATA/User/settings.json" "$PY" <<'PYEOF'
+python3 - "$DATA/User/settings.json" "$DAEMON_PY" <<'PYEOF'
 import json, sys
 json.dump({
     "sourcepacker.server.interpreter": sys.argv[2],
@@ -191,6 +202,14 @@ echo "run.sh: screenshots: $(cd "$ART" && ls ./*.png 2>/dev/null | tr '\n' ' ')"
 echo "run.sh: logs: $LOGS"
 line=$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$LOGS/e2e.log" | tail -1 || true)
 if [ -n "$line" ]; then P=${line%% passed*}; F=$(echo "$line" | cut -d' ' -f3); else P=0 F=1; fi
+# the daemon ran from the .vsix's bundled libraries (the output channel says how it started)
+started=$(cat "$LOGS"/vscode-logs/*/exthost*/sourcepacker.sourcepacker/*.log 2>/dev/null | grep -m1 'Daemon: ' || true)
+if ! echo "$started" | grep -q 'bundled sourcepacker'; then
+  echo "FAIL daemon started from the bundle: ${started:-no 'Daemon:' line in the output channel}"
+  F=$((F + 1)); RC=1
+else
+  echo "PASS daemon started from the bundle: ${started#*Daemon: }"; P=$((P + 1))
+fi
 [ "$RC" != 0 ] && [ "$F" = 0 ] && F=1
 [ "$F" != 0 ] && [ "$RC" = 0 ] && RC=1
 echo "run.sh: finished in $((SECONDS - T0))s"

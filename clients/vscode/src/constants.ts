@@ -28,6 +28,8 @@ export const Commands = {
 } as const;
 
 export const Views = {
+  /** The activity-bar view container that holds the files view. */
+  container: "sourcepacker",
   files: "sourcepacker.files",
   /** Built-in command VS Code creates for every view. */
   filesFocus: "sourcepacker.files.focus",
@@ -43,6 +45,7 @@ export const SettingKeys = {
   poolKind: "poolKind",
   poolSize: "poolSize",
   cacheDir: "cacheDir",
+  counter: "counter",
   interpreter: "server.interpreter",
   trace: "trace.server",
   showSkipped: "showSkipped",
@@ -67,3 +70,9 @@ export const ContextValues = {
 export const REFRESH_DELAY_MS = 100;
 
 export const STATUS_PRIORITY = 100;
+
+/**
+ * Default keybinding of Copy Packed Context ("P" for pack). Free in VS Code 1.139's defaults:
+ * the e2e searches the Keyboard Shortcuts editor for it and finds this command alone.
+ */
+export const COPY_KEYBINDING = { key: "ctrl+shift+alt+p", mac: "cmd+shift+alt+p" } as const;

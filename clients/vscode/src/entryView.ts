@@ -22,14 +22,13 @@ export interface ItemView {
 const PARTIAL_MARK = "◐";
 
 export function describeEntry(entry: Entry, maxFileSize?: number): ItemView {
-  const tokens = entry.tokens ?? 0;
-  const state = entry.state ?? "estimated";
+  const { tokens, state } = entry;
   const isFile = entry.kind === "file";
   const lines = [entry.path];
   if (state === "skipped") {
     const reason = entry.skipReason ?? "skipped";
     const sizeNote =
-      reason === SKIP_TOO_LARGE && entry.size !== undefined
+      reason === SKIP_TOO_LARGE
         ? ` (${formatBytes(entry.size)}${maxFileSize === undefined ? "" : ` > ${formatBytes(maxFileSize)} limit`})`
         : "";
     lines.push(`Skipped: ${reason}${sizeNote}`);
@@ -57,8 +56,8 @@ export function describeEntry(entry: Entry, maxFileSize?: number): ItemView {
   }
   const how = state === "exact" ? "exact" : state === "stale" ? "changed, recounting" : "estimated";
   lines.push(`${estimated ? "~" : ""}${formatExact(tokens)} tokens (${how})`);
-  if (!isFile && entry.fileCount !== undefined) {
-    lines.push(`${formatExact(entry.fileCount)} files`);
+  if (!isFile) {
+    lines.push(`${formatExact(entry.fileCount ?? 0)} files`);
   }
   if (entry.checked === "partial") {
     lines.push("Partly selected");

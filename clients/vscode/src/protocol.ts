@@ -4,8 +4,9 @@
  * below and compares them with the daemon's: keep every method name a plain double-quoted string
  * literal inside `Methods` / `Notifications`, and nowhere else in this file.
  *
- * The daemon's converter omits fields equal to their default, so every field that has a
- * default on the Python side is optional here and read through `?? default`.
+ * The daemon's converter omits a field only when it equals its attrs default: a field WITHOUT a
+ * default in protocol.py is always sent and is required here; a field with one is optional here
+ * and read through `?? default`. tests/unit/test_protocol.py checks both the names and this.
  */
 
 export const Methods = {
@@ -29,7 +30,8 @@ export const Notifications = {
 export type TokenState = "exact" | "estimated" | "stale" | "skipped";
 export type CheckState = "checked" | "unchecked" | "partial";
 export type PackFormat = "xml" | "markdown" | "plain";
-export type PoolKind = "thread" | "process";
+export type PoolKind = "auto" | "thread" | "process";
+export type CounterName = "auto" | "tiktoken" | "rs-bpe";
 
 /** `initializationOptions` and `workspace/didChangeConfiguration` payload. */
 export interface WireSettings {
@@ -49,6 +51,8 @@ export interface WireSettings {
   poolSize?: number;
   /** Overrides .sourcepacker/cache. */
   cacheDir?: string;
+  /** Counting backend (all exact); default "auto": rs-bpe where installed, else tiktoken. */
+  counter?: CounterName;
 }
 
 export interface Entry {
@@ -58,12 +62,12 @@ export interface Entry {
   path: string;
   kind: "file" | "dir";
   /** Bytes (dirs: sum of their counted files). */
-  size?: number;
+  size: number;
   /** Exact count when state == "exact", else the estimate (dirs: sum). */
-  tokens?: number;
+  tokens: number;
   /** Dirs: "exact" only when every file below is exact. */
-  state?: TokenState;
-  checked?: CheckState;
+  state: TokenState;
+  checked: CheckState;
   /** Dirs: counted files below. */
   fileCount?: number;
   /** Files with state "skipped": binary, too-large, invalid-utf8, ... */
@@ -78,26 +82,26 @@ export interface ListFilesParams {
   includeSkipped?: boolean;
 }
 export interface ListFilesResult {
-  entries?: Entry[];
+  entries: Entry[];
 }
 
 export interface TokenSum {
   /** exact + estimated. */
-  tokens?: number;
+  tokens: number;
   /** Tokens of files counted exactly. */
-  exact?: number;
+  exact: number;
   /** Estimate for files not counted yet. */
-  estimated?: number;
-  files?: number;
+  estimated: number;
+  files: number;
   /** Files whose count is not exact yet. */
-  pendingFiles?: number;
+  pendingFiles: number;
 }
 
 export interface Totals {
   rootUri: string;
-  selected?: TokenSum;
-  workspace?: TokenSum;
-  encoding?: string;
+  selected: TokenSum;
+  workspace: TokenSum;
+  encoding: string;
 }
 
 export interface SetCheckedParams {
@@ -121,9 +125,9 @@ export interface SkippedFile {
 export interface PackResult {
   text: string;
   /** Equals tiktoken's encode_ordinary(text) length, exactly. */
-  tokens?: number;
-  fileCount?: number;
-  skipped?: SkippedFile[];
+  tokens: number;
+  fileCount: number;
+  skipped: SkippedFile[];
 }
 
 export interface ScanParams {
@@ -131,14 +135,14 @@ export interface ScanParams {
   force?: boolean;
 }
 export interface ScanResult {
-  files?: number;
-  tokenized?: number;
-  cacheHits?: number;
-  skipped?: number;
+  files: number;
+  tokenized: number;
+  cacheHits: number;
+  skipped: number;
   /** Files read and hashed (changed stat or racy). */
-  read?: number;
+  read: number;
   /** The scan was superseded or cancelled before it finished. */
-  cancelled?: boolean;
+  cancelled: boolean;
 }
 
 export interface ProfileParams {
@@ -148,52 +152,52 @@ export interface ProfileParams {
 export interface ProfileInfo {
   name: string;
   /** Number of paths stored in the profile. */
-  paths?: number;
+  paths: number;
   /** ISO 8601 timestamp. */
-  savedAt?: string;
+  savedAt: string;
 }
 export interface ProfilesListResult {
-  profiles?: ProfileInfo[];
+  profiles: ProfileInfo[];
 }
 export interface ProfileLoadResult {
-  totals?: Totals;
-  newFiles?: string[];
+  totals: Totals;
+  newFiles: string[];
 }
 
 export interface StatsParams {
   rootUri?: string;
 }
 export interface Stats {
-  files?: number;
-  tokenized?: number;
-  cacheHits?: number;
-  hashed?: number;
-  skipped?: Record<string, number>;
-  stageSeconds?: Record<string, number>;
-  queueDepth?: number;
-  lastBatchSeconds?: number;
-  scans?: number;
+  files: number;
+  tokenized: number;
+  cacheHits: number;
+  hashed: number;
+  skipped: Record<string, number>;
+  stageSeconds: Record<string, number>;
+  queueDepth: number;
+  lastBatchSeconds: number;
+  scans: number;
   /** Files tokenized / read by the most recent scan. */
-  lastScanTokenized?: number;
-  lastScanRead?: number;
+  lastScanTokenized: number;
+  lastScanRead: number;
   /** A scan is running now. */
-  scanning?: boolean;
+  scanning: boolean;
 }
 
 export interface FileTokensItem {
   path: string;
-  tokens?: number;
-  state?: TokenState;
+  tokens: number;
+  state: TokenState;
 }
 export interface FileTokensParams {
   rootUri: string;
-  files?: FileTokensItem[];
+  files: FileTokensItem[];
 }
 
 export interface TreeChangedParams {
   rootUri: string;
   /** Folders whose children were added/removed/skipped ("" = root). */
-  dirs?: string[];
+  dirs: string[];
 }
 
 /** Skip reason the daemon uses for files over `maxFileSize`. */

@@ -1,20 +1,21 @@
 /**
- * Which Python runs the daemon, and whether it can: the `sourcepacker.server.interpreter`
- * setting, else the Python extension's active interpreter (its public `environments` API), else
- * `python3`. Checking `import sourcepacker` first turns the usual first-run failure (package not
- * installed in that interpreter) into one message with the exact fix instead of a crashed
- * language client and a stack trace.
+ * Which Pythons may run the daemon, and what each one is: the `sourcepacker.server.interpreter`
+ * setting (only that one when set), else the Python extension's active interpreter (its public
+ * `environments` API), then `python3` / `python3.13` … on PATH. launch.ts decides which one
+ * starts what; probing first turns the usual first-run failures (no Python, too old, package
+ * missing) into one message with the fix instead of a crashed language client.
  */
 
 import { execFile } from "node:child_process";
-import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { chooseLaunch, parseProbe, PROBE_SCRIPT, type Candidate, type Launch, type Probe } from "./launch";
 import type { Logger } from "./logger";
 
 const PYTHON_EXTENSION = "ms-python.python";
-const IMPORT_TIMEOUT_MS = 20_000;
+/** A cold interpreter importing a package from a network home dir can take seconds. */
+const PROBE_TIMEOUT_MS = 20_000;
 
 /** The part of ms-python.python's exported API we use (@vscode/python-extension). */
 interface PythonExtensionApi {
@@ -27,14 +28,11 @@ interface PythonExtensionApi {
   };
 }
 
-export interface Interpreter {
-  command: string;
-  /** Where it came from, for the log. */
-  source: "setting" | "python extension" | "default";
-}
-
-function defaultPython(): string {
-  return process.platform === "win32" ? "python" : "python3";
+/** Tried in order when neither the setting nor the Python extension names an interpreter. */
+function pathPythons(): string[] {
+  return process.platform === "win32"
+    ? ["python", "py"]
+    : ["python3", "python3.13", "python3.12", "python3.11", "python"];
 }
 
 function expand(value: string, folder: vscode.Uri | undefined): string {
@@ -59,25 +57,32 @@ async function pythonApi(log: Logger): Promise<PythonExtensionApi | undefined> {
   }
 }
 
-export async function resolveInterpreter(configured: string, log: Logger): Promise<Interpreter> {
+async function pythonExtensionInterpreter(log: Logger, folder: vscode.Uri | undefined): Promise<string | undefined> {
+  const api = await pythonApi(log);
+  if (api === undefined) {
+    return undefined;
+  }
+  try {
+    const env = await api.environments.resolveEnvironment(api.environments.getActiveEnvironmentPath(folder));
+    const exe = env?.executable.uri?.fsPath;
+    return exe === undefined || exe === "" ? undefined : exe;
+  } catch (error) {
+    log.warn(`Could not resolve the Python extension's interpreter: ${String(error)}`);
+    return undefined;
+  }
+}
+
+/** The interpreters to try, best first: only the setting when it is set. */
+export async function candidateInterpreters(configured: string, log: Logger): Promise<Candidate[]> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   if (configured !== "") {
-    return { command: expand(configured, folder), source: "setting" };
+    return [{ command: expand(configured, folder), source: "setting" }];
   }
-  const api = await pythonApi(log);
-  if (api !== undefined) {
-    try {
-      const envPath = api.environments.getActiveEnvironmentPath(folder);
-      const env = await api.environments.resolveEnvironment(envPath);
-      const exe = env?.executable.uri?.fsPath;
-      if (exe !== undefined && exe !== "") {
-        return { command: exe, source: "python extension" };
-      }
-    } catch (error) {
-      log.warn(`Could not resolve the Python extension's interpreter: ${String(error)}`);
-    }
-  }
-  return { command: defaultPython(), source: "default" };
+  const fromExtension = await pythonExtensionInterpreter(log, folder);
+  return [
+    ...(fromExtension === undefined ? [] : [{ command: fromExtension, source: "python extension" as const }]),
+    ...pathPythons().map((command) => ({ command, source: "default" as const })),
+  ];
 }
 
 /** Fires when the Python extension's active interpreter changes (no-op without it). */
@@ -86,62 +91,43 @@ export async function onPythonInterpreterChanged(listener: () => void, log: Logg
   return api?.environments.onDidChangeActiveEnvironmentPath?.(listener) ?? new vscode.Disposable(() => undefined);
 }
 
-export type ImportCheck = { ok: true } | { ok: false; notFound: boolean; detail: string };
-
-/** Runs `<python> -c "import sourcepacker"`. */
-export function checkImportable(python: string): Promise<ImportCheck> {
+/** Runs `<python> -c PROBE_SCRIPT`: its version and whether it imports sourcepacker. */
+export function probe(python: string): Promise<Probe> {
   return new Promise((resolve) => {
-    execFile(python, ["-c", "import sourcepacker"], { timeout: IMPORT_TIMEOUT_MS }, (error, _stdout, stderr) => {
+    execFile(python, ["-c", PROBE_SCRIPT], { timeout: PROBE_TIMEOUT_MS }, (error, stdout, stderr) => {
       if (error === null) {
-        resolve({ ok: true });
+        resolve(parseProbe(stdout));
         return;
       }
       const code = (error as NodeJS.ErrnoException).code;
-      resolve({
-        ok: false,
-        notFound: code === "ENOENT" || code === "EACCES",
-        detail: (stderr || error.message).trim(),
-      });
+      const notFound = code === "ENOENT" || code === "EACCES";
+      resolve({ found: false, detail: notFound ? "not found" : (stderr || error.message).trim().split("\n").pop()! });
     });
   });
 }
 
 /**
- * A checkout of the project when the extension runs from one (clients/vscode inside the repo),
- * so the hint can offer the path-based install a contributor needs.
+ * Probes the candidates in order and returns the first usable launch (launch.ts), or the
+ * reason the first candidate cannot run the daemon. Every probe goes to the log.
  */
-export function sourceCheckout(extensionPath: string): string | undefined {
-  const root = path.resolve(extensionPath, "..", "..");
-  return fs.existsSync(path.join(root, "pyproject.toml")) && fs.existsSync(path.join(root, "server", "sourcepacker"))
-    ? root
-    : undefined;
-}
-
-function quote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `"${arg.replace(/(["\\$`])/g, "\\$1")}"`;
-}
-
-/** The install command shown to the user. */
-export function installCommand(python: string, checkout: string | undefined): string {
-  const target = checkout === undefined ? "sourcepacker" : `-e ${quote(checkout)}`;
-  return `${quote(python)} -m pip install ${target}`;
-}
-
-export function missingMessage(
-  python: string,
-  check: ImportCheck & { ok: false },
-  checkout: string | undefined,
-): string {
-  if (check.notFound) {
-    return (
-      `SourcePacker: Python interpreter "${python}" was not found. ` +
-      `Set "sourcepacker.server.interpreter" to a Python 3.11+ that has SourcePacker installed.`
+export async function resolveLaunch(
+  candidates: readonly Candidate[],
+  plan: (python: Candidate, probe: Probe) => Launch,
+  log: Logger,
+): Promise<Launch> {
+  const tried: { python: Candidate; probe: Probe }[] = [];
+  for (const python of candidates) {
+    const result = await probe(python.command);
+    log.info(
+      `Python candidate ${python.command} (${python.source}): ` +
+        (result.found
+          ? `${result.version.join(".")}, ${result.hasSourcepacker ? "has" : "without"} sourcepacker`
+          : result.detail),
     );
+    tried.push({ python, probe: result });
+    if (plan(python, result).ok) {
+      break;
+    }
   }
-  return (
-    `SourcePacker: the daemon is not installed for "${python}". ` +
-    `Install it with: ${installCommand(python, checkout)}` +
-    (checkout === undefined ? "" : ` (or \`${installCommand(python, undefined)}\`)`) +
-    `, or point "sourcepacker.server.interpreter" at a Python that has it, then run "SourcePacker: Restart Server".`
-  );
+  return chooseLaunch(tried, plan);
 }

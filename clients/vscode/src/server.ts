@@ -16,7 +16,8 @@ import {
 import { ContextKeys, EXTENSION_NAME, SECTION } from "./constants";
 import { errorMessage } from "./logger";
 import type { Notifications } from "./protocol";
-import { checkImportable, missingMessage, resolveInterpreter, sourceCheckout } from "./python";
+import { planLaunch, readBundle, sourceCheckout } from "./launch";
+import { candidateInterpreters, resolveLaunch } from "./python";
 import { toWireSettings, type Settings } from "./settings";
 import { showErrorWithLogs } from "./vscodeapi";
 
@@ -45,7 +46,7 @@ export class ServerManager implements vscode.Disposable {
   private ready: Promise<LanguageClient | undefined> = Promise.resolve(undefined);
   private restarting: Promise<void> | undefined;
   private restartQueued = false;
-  /** The interpreter of the last start attempt. */
+  /** The preferred interpreter of the last start attempt (setting, Python extension, python3). */
   private interpreter: string | undefined;
   private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
   /** Fires after every successful start: listings and totals from a previous process are void. */
@@ -113,9 +114,9 @@ export class ServerManager implements vscode.Disposable {
 
   /** For the Python extension's "interpreter changed" event, which also fires at startup. */
   async restartIfInterpreterChanged(): Promise<void> {
-    const next = await resolveInterpreter(this.deps.settings().interpreter, this.deps.log);
-    if (next.command !== this.interpreter) {
-      this.deps.log.info(`Interpreter changed to ${next.command}: restarting the daemon.`);
+    const [next] = await candidateInterpreters(this.deps.settings().interpreter, this.deps.log);
+    if (next?.command !== this.interpreter) {
+      this.deps.log.info(`Interpreter changed to ${next?.command}: restarting the daemon.`);
       await this.restart();
     }
   }
@@ -150,20 +151,26 @@ export class ServerManager implements vscode.Disposable {
   private async doStart(): Promise<LanguageClient | undefined> {
     const { log, settings } = this.deps;
     this.setState("starting");
-    const interpreter = await resolveInterpreter(settings().interpreter, log);
-    this.interpreter = interpreter.command;
-    log.info(`Python interpreter: ${interpreter.command} (from ${interpreter.source})`);
-    const check = await checkImportable(interpreter.command);
-    if (!check.ok) {
-      log.error(`"${interpreter.command} -c 'import sourcepacker'" failed: ${check.detail}`);
+    const candidates = await candidateInterpreters(settings().interpreter, log);
+    this.interpreter = candidates[0]?.command;
+    const { extensionPath } = this.deps.context;
+    const bundle = readBundle(extensionPath);
+    log.info(
+      bundle === undefined ? "No bundled libraries." : `Bundled libraries for Python ${bundle.pythons.join(", ")}.`,
+    );
+    const checkout = sourceCheckout(extensionPath);
+    const launch = await resolveLaunch(candidates, (python, probe) => planLaunch(python, probe, bundle, checkout), log);
+    if (!launch.ok) {
+      log.error(launch.message);
       this.setState("failed");
-      void showErrorWithLogs(
-        missingMessage(interpreter.command, check, sourceCheckout(this.deps.context.extensionPath)),
-        log,
-      );
+      void showErrorWithLogs(launch.message, log);
       return undefined;
     }
-    const client = this.createClient(interpreter.command);
+    log.info(
+      `Daemon: ${launch.command} ${launch.args.join(" ")} (Python ${launch.version} from ${launch.python.source}, ` +
+        `${launch.how === "bundled" ? "bundled sourcepacker" : "its own sourcepacker"})`,
+    );
+    const client = this.createClient(launch.command, launch.args);
     this.client = client;
     client.onDidChangeState((e) => {
       if (e.newState === State.Stopped && this.client === client && this.stateValue === "running") {
@@ -188,13 +195,13 @@ export class ServerManager implements vscode.Disposable {
     return client;
   }
 
-  private createClient(python: string): LanguageClient {
+  private createClient(command: string, args: string[]): LanguageClient {
     const { log, settings } = this.deps;
     const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     // No `transport`: with TransportKind.stdio the client appends "--stdio" to the arguments.
     const serverOptions: ServerOptions = {
-      command: python,
-      args: ["-m", "sourcepacker", "serve"],
+      command,
+      args,
       options: { cwd, env: { ...process.env, PYTHONUNBUFFERED: "1" } },
     };
     const clientOptions: LanguageClientOptions = {

@@ -5,7 +5,7 @@
  * reaching the daemon (test/unit/settings.test.ts, test/unit/manifest.test.ts).
  */
 
-import type { PackFormat, PoolKind, WireSettings } from "./protocol";
+import type { CounterName, PackFormat, PoolKind, WireSettings } from "./protocol";
 
 export type TraceLevel = "off" | "messages" | "verbose";
 
@@ -21,6 +21,8 @@ export interface Settings {
   poolSize: number | undefined;
   /** "" = the daemon's default (.sourcepacker/cache). */
   cacheDir: string;
+  /** undefined = let the daemon pick ("auto"). */
+  counter: CounterName | undefined;
   /** "" = the Python extension's interpreter, else python3. */
   interpreter: string;
   trace: TraceLevel;
@@ -38,13 +40,15 @@ export const DEFAULTS: Readonly<Settings> = Object.freeze({
   poolKind: undefined,
   poolSize: undefined,
   cacheDir: "",
+  counter: undefined,
   interpreter: "",
   trace: "off",
   showSkipped: false,
 });
 
 export const FORMATS: readonly PackFormat[] = ["xml", "markdown", "plain"];
-const POOL_KINDS: readonly PoolKind[] = ["thread", "process"];
+const POOL_KINDS: readonly PoolKind[] = ["auto", "thread", "process"];
+const COUNTERS: readonly CounterName[] = ["auto", "tiktoken", "rs-bpe"];
 const TRACE_LEVELS: readonly TraceLevel[] = ["off", "messages", "verbose"];
 
 /** Reads a dotted key ("server.interpreter") from whatever `getConfiguration` gave us. */
@@ -88,6 +92,7 @@ export function parseSettings(lookup: RawLookup): ParseResult {
     poolKind: pick<PoolKind | undefined>("poolKind", DEFAULTS.poolKind, oneOf(POOL_KINDS)),
     poolSize: pick<number | undefined>("poolSize", DEFAULTS.poolSize, positiveInt),
     cacheDir: pick("cacheDir", DEFAULTS.cacheDir, anyString).trim(),
+    counter: pick<CounterName | undefined>("counter", DEFAULTS.counter, oneOf(COUNTERS)),
     interpreter: pick("server.interpreter", DEFAULTS.interpreter, anyString).trim(),
     trace: pick("trace.server", DEFAULTS.trace, oneOf(TRACE_LEVELS)),
     showSkipped: pick("showSkipped", DEFAULTS.showSkipped, (v): v is boolean => typeof v === "boolean"),
@@ -112,6 +117,9 @@ export function toWireSettings(s: Settings): WireSettings {
   }
   if (s.cacheDir !== "") {
     wire.cacheDir = s.cacheDir;
+  }
+  if (s.counter !== undefined) {
+    wire.counter = s.counter;
   }
   return wire;
 }

@@ -6,25 +6,10 @@
 import { formatCompact, formatExact, formatTokens } from "./format";
 import type { TokenSum, Totals } from "./protocol";
 
-export interface Sum {
-  tokens: number;
-  exact: number;
-  estimated: number;
-  files: number;
-  pendingFiles: number;
-}
+/** The daemon always sends every field of a TokenSum (no defaults in protocol.py). */
+export type Sum = TokenSum;
 
 export const ZERO: Readonly<Sum> = Object.freeze({ tokens: 0, exact: 0, estimated: 0, files: 0, pendingFiles: 0 });
-
-export function toSum(s: TokenSum | undefined): Sum {
-  return {
-    tokens: s?.tokens ?? (s?.exact ?? 0) + (s?.estimated ?? 0),
-    exact: s?.exact ?? 0,
-    estimated: s?.estimated ?? 0,
-    files: s?.files ?? 0,
-    pendingFiles: s?.pendingFiles ?? 0,
-  };
-}
 
 export function addSums(a: Sum, b: Sum): Sum {
   return {
@@ -84,9 +69,9 @@ export class TotalsStore {
     let workspace: Sum = { ...ZERO };
     const encodings = new Set<string>();
     for (const t of this.byRoot.values()) {
-      selected = addSums(selected, toSum(t.selected));
-      workspace = addSums(workspace, toSum(t.workspace));
-      if (t.encoding !== undefined && t.encoding !== "") {
+      selected = addSums(selected, t.selected);
+      workspace = addSums(workspace, t.workspace);
+      if (t.encoding !== "") {
         encodings.add(t.encoding);
       }
     }
@@ -125,9 +110,7 @@ export function statusTooltip(c: Combined, perRoot: readonly { name: string; tot
   if (perRoot.length > 1) {
     lines.push("");
     for (const { name, totals } of perRoot) {
-      const sel = toSum(totals.selected);
-      const all = toSum(totals.workspace);
-      lines.push(`- ${name}: ${formatCompact(sel.tokens)} / ${formatCompact(all.tokens)}`);
+      lines.push(`- ${name}: ${formatCompact(totals.selected.tokens)} / ${formatCompact(totals.workspace.tokens)}`);
     }
   }
   lines.push("", `Encoding: \`${c.encodings.length > 0 ? c.encodings.join(", ") : "unknown"}\``);

@@ -23,7 +23,7 @@ import type { ServerManager } from "./server";
 import type { Settings } from "./settings";
 import { describeEntry } from "./entryView";
 import { PendingChanges, TreeModel, type ListingChange, type TreeNode } from "./tree";
-import { toSum, type TotalsStore } from "./totals";
+import type { TotalsStore } from "./totals";
 
 export interface FilesTreeDeps {
   server: ServerManager;
@@ -77,8 +77,7 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     item.contextValue = ContextValues.root;
     const totals = this.deps.totals.get(node.rootUri);
     if (totals !== undefined) {
-      const sel = toSum(totals.selected);
-      const all = toSum(totals.workspace);
+      const { selected: sel, workspace: all } = totals;
       item.description = `${formatTokens(sel.tokens, sel.pendingFiles > 0)} / ${formatTokens(all.tokens, all.pendingFiles > 0)}`;
       const checked = sel.files > 0 && sel.files >= all.files;
       item.checkboxState = {
@@ -171,8 +170,8 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   private async fetch(rootUri: string, dir: string): Promise<Entry[]> {
     const params: ListFilesParams = { rootUri, dir, includeSkipped: this.deps.settings().showSkipped };
-    const result = await this.deps.server.request<ListFilesResult | null>(Methods.listFiles, params);
-    return result?.entries ?? [];
+    const result = await this.deps.server.request<ListFilesResult>(Methods.listFiles, params);
+    return result.entries;
   }
 
   // --- checkboxes --------------------------------------------------------------------------
@@ -188,10 +187,7 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   async setChecked(batches: readonly SetCheckedParams[]): Promise<void> {
     for (const params of batches) {
       try {
-        const totals = await this.deps.server.request<Totals | null>(Methods.setChecked, params);
-        if (totals !== null) {
-          this.deps.totals.set({ ...totals, rootUri: totals.rootUri ?? params.rootUri });
-        }
+        this.deps.totals.set(await this.deps.server.request<Totals>(Methods.setChecked, params));
       } catch (error) {
         this.deps.log.error(`setChecked: ${errorMessage(error)}`);
         void vscode.window.showErrorMessage(`SourcePacker: could not change the selection: ${errorMessage(error)}`);
@@ -207,12 +203,12 @@ export class FilesTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.invalidate(
       params.rootUri,
       "files",
-      (params.files ?? []).map((f) => f.path),
+      params.files.map((f) => f.path),
     );
   }
 
   onTreeChanged(params: TreeChangedParams): void {
-    this.invalidate(params.rootUri, "dirs", params.dirs ?? [""]);
+    this.invalidate(params.rootUri, "dirs", params.dirs);
   }
 
   /** Root rows show the folder's totals in multi-root workspaces. */

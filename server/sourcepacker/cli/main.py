@@ -32,12 +32,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    from ..backends import BackendUnavailableError
     from ..vocab import EncodingUnavailableError  # cheap: tiktoken itself loads lazily
 
     try:
         result: int = args.run(args)
         return result
-    except (CliError, EncodingUnavailableError, OSError, ValueError) as exc:
+    except (
+        CliError,
+        EncodingUnavailableError,
+        BackendUnavailableError,
+        OSError,
+        ValueError,
+    ) as exc:
         # One line: tiktoken's own messages run over several. ValueError covers what a bad
         # file name or a damaged input can still raise (UnicodeError is one).
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -92,7 +99,13 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB")
     p.add_argument("--encoding", default=None, help="o200k_base (default), cl100k_base, ...")
     p.add_argument("--max-file-size", type=_positive, default=None, metavar="BYTES")
-    p.add_argument("--pool", choices=["thread", "process"], default=None)
+    p.add_argument("--pool", choices=["auto", "thread", "process"], default=None)
+    p.add_argument(
+        "--counter",
+        choices=["auto", "tiktoken", "rs-bpe"],
+        default=None,
+        help="who counts (all exact; default auto: rs-bpe where installed, else tiktoken)",
+    )
     p.add_argument("--workers", type=_positive, default=None)
     p.add_argument("--cache-dir", type=Path, default=None)
     p.add_argument(
@@ -134,6 +147,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         changes["max_file_size"] = args.max_file_size
     if args.pool:
         changes["pool_kind"] = args.pool
+    if args.counter:
+        changes["counter"] = args.counter
     if args.workers:
         changes["pool_size"] = args.workers
     if args.cache_dir:

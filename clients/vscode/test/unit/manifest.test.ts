@@ -3,10 +3,10 @@
  * constants.ts, settings.ts and protocol.ts from drifting away from it and from docs/protocol.md.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { Commands, SECTION, SettingKeys, Views } from "../../src/constants";
+import { Commands, COPY_KEYBINDING, SECTION, SettingKeys, Views } from "../../src/constants";
 import { Methods, Notifications } from "../../src/protocol";
 import { DEFAULTS } from "../../src/settings";
 
@@ -17,8 +17,10 @@ interface Manifest {
   contributes: {
     commands: { command: string; category?: string }[];
     configuration: { properties: Record<string, { default: unknown }> };
-    views: { explorer: { id: string }[] };
-    menus: Record<string, { command: string }[]>;
+    viewsContainers: Record<string, { id: string; icon: string }[]>;
+    views: Record<string, { id: string }[]>;
+    menus: Record<string, { command: string; when?: string }[]>;
+    keybindings: { command: string; key: string; mac?: string; when?: string }[];
   };
 }
 const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Manifest;
@@ -41,11 +43,38 @@ describe("package.json", () => {
     }
   });
 
-  it("declares the files view in the explorer", () => {
+  it("declares the files view in a view container of its own in the activity bar", () => {
+    const containers = manifest.contributes.viewsContainers.activitybar ?? [];
     assert.deepEqual(
-      manifest.contributes.views.explorer.map((v) => v.id),
+      containers.map((c) => c.id),
+      [Views.container],
+    );
+    assert.ok(
+      containers.every((c) => existsSync(join(root, c.icon))),
+      "the container icon ships",
+    );
+    const views = manifest.contributes.views;
+    assert.deepEqual(Object.keys(views), [Views.container]);
+    assert.deepEqual(
+      views[Views.container]?.map((v) => v.id),
       [Views.files],
     );
+  });
+
+  it("keeps Add to / Remove from Selection in the Explorer's context menu", () => {
+    const explorer = (manifest.contributes.menus["explorer/context"] ?? []).map((m) => m.command);
+    assert.deepEqual(explorer, [Commands.addToSelection, Commands.removeFromSelection]);
+  });
+
+  it("binds Copy Packed Context to the key of constants.ts, everywhere", () => {
+    assert.deepEqual(manifest.contributes.keybindings, [{ command: Commands.copy, ...COPY_KEYBINDING }]);
+  });
+
+  it("ships what the manifest points at", () => {
+    const ignore = readFileSync(join(root, ".vscodeignore"), "utf8");
+    for (const c of manifest.contributes.viewsContainers.activitybar ?? []) {
+      assert.ok(ignore.includes(`!${c.icon}`), `.vscodeignore keeps ${c.icon}`);
+    }
   });
 
   it("settings match settings.ts keys and defaults", () => {
@@ -65,6 +94,7 @@ describe("package.json", () => {
       poolKind: null,
       poolSize: null,
       cacheDir: DEFAULTS.cacheDir,
+      counter: null,
       "server.interpreter": DEFAULTS.interpreter,
       "trace.server": DEFAULTS.trace,
       showSkipped: DEFAULTS.showSkipped,

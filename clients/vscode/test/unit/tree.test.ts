@@ -228,10 +228,12 @@ describe("describeEntry", () => {
     assert.equal(v.description, "950 new");
     assert.equal(v.checkbox, "checked");
   });
-  it("omitted fields take the wire defaults", () => {
-    const v = describeEntry({ name: "e", path: "e", kind: "file" });
-    assert.equal(v.description, "~0");
-    assert.equal(v.checkbox, "unchecked");
+  it("omitted defaulted fields: a folder of no files, not new", () => {
+    const entry = dir("empty", 0);
+    delete entry.fileCount;
+    const v = describeEntry(entry);
+    assert.equal(v.description, "0");
+    assert.match(v.tooltip, /^0 files$/m);
   });
   it("too large: no checkbox, reason and limit in the tooltip", () => {
     const v = describeEntry(
