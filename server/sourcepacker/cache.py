@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import msgspec
 import xxhash
@@ -357,9 +357,12 @@ def is_safe_rel(rel: str) -> bool:
     """A normalised relative POSIX path: no ``..``, ``.`` or empty part, not absolute, no NUL."""
     if not rel or "\0" in rel or rel.startswith("/") or (len(rel) > 1 and rel[1] == ":"):
         return False
-    return all(part not in ("", ".", "..") for part in rel.split("/")) and bool(
-        PurePosixPath(rel).parts
-    )
+    # String checks only: a PurePosixPath per record made 100k records cost 1.24 s instead of
+    # 0.30 s (timeit, load 10); a non-empty rel without empty parts always has parts anyway.
+    return _BAD_PARTS.isdisjoint(rel.split("/"))
+
+
+_BAD_PARTS = frozenset({"", ".", ".."})
 
 
 def atomic_write(path: Path, data: bytes) -> None:
