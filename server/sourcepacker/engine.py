@@ -24,14 +24,17 @@ from typing import Protocol, TypeVar
 
 import xxhash
 
-from . import profiles
+from . import gitctx, lastpack, profiles
 from .cache import CACHE_FILE_NAME, PathRecord, TokenCache, default_cache_dir
 from .counting import FileCount
+from .derived import DerivedStore, variant_key
 from .fs import ReadRefused, read_vetted
 from .ignore import IgnoreRules
 from .listing import DirEntry, list_dir
 from .model import FileState, Sums, TokenState, WorkspaceModel
-from .packing import PackResult, pack_files
+from .options import PackOptions
+from .pack import PackFile, PackFormat, render, segment_tokens
+from .packing import Context, PackResult, pack_files, sections_for, shape_file
 from .pool import TokenizerPool
 from .selection import ROOT, Selection
 from .settings import Settings
@@ -53,6 +56,9 @@ EARLY_ESTIMATE_SECONDS = 0.1
 #: Counts of unsaved editor buffers kept in memory (never persisted): a user typing makes one
 #: version per keystroke burst, and only the latest few can come back (undo).
 BUFFER_COUNTS_KEPT = 256
+
+#: Memo value of a file that could not be read (pack() reports it skipped).
+UNREADABLE = -1
 
 T = TypeVar("T")
 PoolFactory = Callable[[Settings], TokenizerPool]
@@ -147,6 +153,9 @@ class Engine:
         self.cache = cache
         self._pool_factory = pool_factory
         self._pool = pool_factory(self.settings)
+        self._stores: dict[str, DerivedStore] = {}
+        #: (rel, hash, size, format, variant, encoding) → the file's segment count in a prompt.
+        self._segments: dict[tuple[str, int, int, str, str, str], int] = {}
         self._restore_snapshot()
 
     @property
@@ -600,18 +609,106 @@ class Engine:
 
     # --- packing ----------------------------------------------------------------------------
 
+    @property
+    def cache_dir(self) -> Path | None:
+        """Where this workspace's cache files live (None: an in-memory cache)."""
+        return None if self.cache.path is None else self.cache.path.parent
+
     def pack(
-        self, *, fmt: str = "xml", tree: bool = False, paths: Sequence[str] | None = None
+        self,
+        options: PackOptions | None = None,
+        *,
+        paths: Sequence[str] | None = None,
+        remember: bool = True,
     ) -> PackResult:
-        """Pack ``paths`` (files or folders), or the current selection when None."""
+        """Pack ``paths`` (files or folders), or the current selection when None.
+
+        ``remember``: record the packed files' hashes for the next ``since_last`` pack.
+        Raises :class:`gitctx.GitError` when git context is asked for outside a repository.
+        """
+        options = options or PackOptions(format=self.settings.format)
         with self._lock:
             if paths is None:
                 candidates = self.model.files_selected()
             else:
                 candidates = self.model.files_under(list(paths) or [ROOT])
-        result = pack_files(candidates, self.read_text, self.count_text, fmt=fmt, tree=tree)
+        rels = sorted(f.rel for f in candidates if f.state is not TokenState.SKIPPED)
+        context = Context(
+            git_diff=gitctx.diff(self.root, rels) if options.diff else "",
+            git_log=gitctx.log(self.root, options.log) if options.log else "",
+            last=lastpack.load(self.cache_dir) if options.since_last else None,
+            store=self._store(options),
+        )
+        result = pack_files(candidates, self.read_text, self.count_text, options, context)
+        if remember:
+            lastpack.save(self.cache_dir, result.hashes)
         self.cache.save()
         return result
+
+    def _store(self, options: PackOptions) -> DerivedStore | None:
+        variant = variant_key(options.transforms, options.mask_secrets)
+        if not variant:
+            return None
+        with self._lock:
+            store = self._stores.get(variant)
+            if store is None:
+                store = self._stores[variant] = DerivedStore(self.cache_dir, variant)
+            return store
+
+    def prompt_tokens(self, options: PackOptions | None = None, *, read: bool = True) -> int | None:
+        """What ``pack(options).tokens`` gives for the selection, without building the prompt.
+
+        ``read=False``: answer only from memory (None when a file would have to be read), for
+        callers on an event loop; they compute the figure with ``read=True`` elsewhere.
+
+        The header (instructions, tree) is rendered and counted; each file adds its segment
+        count (:func:`pack.segment_tokens`), memoized by path, content hash, format and variant,
+        so an unchanged selection reads no file. Git context, ``since_last`` and splitting are
+        left out: this is the figure of the selection itself (the status bar's).
+        """
+        options = (options or PackOptions(format=self.settings.format)).with_changes(
+            diff=False, log=0, since_last=False, split_tokens=None
+        )
+        fmt = PackFormat(options.format)
+        variant = variant_key(options.transforms, options.mask_secrets)
+        store = self._store(options)
+        with self._lock:
+            files = [f for f in self.model.files_selected() if f.state is not TokenState.SKIPPED]
+            overlaid = {f.rel for f in files if f.rel in self.overlays}
+        total = 0
+        rels: list[str] = []
+        for f in files:
+            key = (f.rel, f.hash or 0, f.size, fmt.value, variant, self.encoding)
+            seg = None if f.hash is None or f.rel in overlaid else self._segments.get(key)
+            if seg is None:
+                if not read and f.rel not in overlaid:
+                    return None
+                got = self.read_text(f.rel)
+                if got is None:
+                    if f.hash is not None:
+                        self._segments[key] = UNREADABLE
+                    continue  # unreadable: pack() reports it skipped and packs nothing
+                text, tokens = got
+                data = text.encode("utf-8", "surrogatepass")
+                digest = xxhash.xxh3_64_intdigest(data)
+                shaped, n, _ = shape_file(f.rel, text, tokens, digest, len(data), options, store)
+                seg = segment_tokens(fmt, PackFile(f.rel, shaped, n), self.count_text)
+                if digest == f.hash and f.rel not in overlaid:
+                    if len(self._segments) > 200_000:  # bounded: a few MB at most
+                        self._segments.clear()
+                    self._segments[key] = seg
+            if seg == UNREADABLE:
+                continue
+            total += seg
+            rels.append(f.rel)
+        sections = sections_for(options, Context(), [])
+        total += render([], fmt, tree=options.tree, count=self.count_text, sections=sections,
+                        tree_paths=rels).tokens  # fmt: skip
+        if fmt is PackFormat.JSON and rels:  # the last file closes without a comma
+            total += self.count_text("}\n") - self.count_text("},\n")
+        if store is not None:
+            store.save()
+        return total
 
     def count_text(self, text: str) -> int:
         """``text → tokens`` through the content-addressed cache (pack wrappers, glue)."""

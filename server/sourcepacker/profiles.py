@@ -53,14 +53,25 @@ def _path(root: Path, name: str) -> Path:
 
 def save(root: Path, name: str, model: WorkspaceModel) -> ProfileInfo:
     files = sorted(f.rel for f in model.files_selected())
-    data = {
+    kept = _kept_instructions(root, _path(root, name))
+    data: dict[str, object] = {
         "name": name,
         "savedAt": datetime.now(UTC).isoformat(timespec="seconds"),
         "rules": model.selection.to_json(),
         "files": files,
     }
+    if kept is not None:  # written by hand; saving the selection again must not lose it
+        data["instructions"] = kept
     atomic_write(_path(root, name), (json.dumps(data, indent=2) + "\n").encode())
-    return ProfileInfo(name, len(data["rules"]), str(data["savedAt"]))
+    return ProfileInfo(name, len(model.selection.to_json()), str(data["savedAt"]))
+
+
+def _kept_instructions(root: Path, path: Path) -> str | None:
+    try:
+        text = _read(root, path).get("instructions")
+    except ProfileError:
+        return None
+    return text if isinstance(text, str) else None
 
 
 def load(root: Path, name: str, model: WorkspaceModel) -> list[str]:
@@ -73,6 +84,12 @@ def load(root: Path, name: str, model: WorkspaceModel) -> list[str]:
     known = set(files) if isinstance(files, list) else set()
     model.selection = Selection({str(k): v for k, v in rules.items()})
     return sorted(f.rel for f in model.files_selected() if f.rel not in known)
+
+
+def instructions(root: Path, name: str) -> str | None:
+    """The profile's own instructions (an optional ``"instructions"`` string), if it has any."""
+    text = _read(root, _path(root, name)).get("instructions")
+    return text if isinstance(text, str) and text.strip() else None
 
 
 def delete(root: Path, name: str) -> None:

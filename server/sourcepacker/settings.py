@@ -22,6 +22,9 @@ from .pack import FORMATS
 from .vocab import DEFAULT_ENCODING
 
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+#: The formats the editor setting offers: the prompt formats. ``json`` (files as objects, for
+#: programs) is there for the command line and the ``pack`` request's own ``format``.
+SETTING_FORMATS: tuple[str, ...] = tuple(f for f in FORMATS if f != "json")
 #: A file is read whole and tokenized whole: 1 GiB of text already needs several GB of memory
 #: in tiktoken, so a larger cap (``--max-file-size 6000000000`` on a 5 GB file) is refused up
 #: front with a clear message rather than ending in a MemoryError mid-scan.
@@ -78,7 +81,7 @@ def _setting(default: Any, wire: str, check: Check, *, factory: bool = False) ->
 @dataclass(frozen=True, slots=True)
 class Settings:
     encoding: str = _setting(DEFAULT_ENCODING, "encoding", _non_empty_string)
-    format: str = _setting("xml", "format", _one_of(FORMATS))
+    format: str = _setting("xml", "format", _one_of(SETTING_FORMATS))
     include: tuple[str, ...] = _setting((), "include", _globs)
     exclude: tuple[str, ...] = _setting((), "exclude", _globs)
     max_file_size: int = _setting(

@@ -41,6 +41,24 @@ SHIPPED_SHA256 = {
     "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
 }
 
+#: Encodings built by tiktoken's own constructor from a shipped vocabulary: o200k_harmony is
+#: o200k_base's regex and ranks plus special tokens (``tiktoken_ext.openai_public.o200k_harmony``
+#: calls ``o200k_base()``), so ordinary text counts the same under both.
+SHIPPED_VOCABULARY = {name: name for name in SHIPPED_SHA256} | {"o200k_harmony": "o200k_base"}
+
+#: Model names people type for ``--encoding``: tiktoken's ``encoding_for_model`` table.
+MODEL_ENCODINGS = {
+    "gpt-5": "o200k_base",
+    "gpt-4.1": "o200k_base",
+    "gpt-4o": "o200k_base",
+    "o1": "o200k_base",
+    "o3": "o200k_base",
+    "o4-mini": "o200k_base",
+    "gpt-oss": "o200k_harmony",  # gpt-oss-20b, gpt-oss-120b
+    "gpt-4": "cl100k_base",
+    "gpt-3.5-turbo": "cl100k_base",
+}
+
 _patch_lock = threading.Lock()
 
 
@@ -49,7 +67,40 @@ class EncodingUnavailableError(RuntimeError):
 
 
 def shipped_path(name: str) -> Path:
-    return ENCODINGS_DIR / f"{name}.tiktoken"
+    return ENCODINGS_DIR / f"{SHIPPED_VOCABULARY.get(name, name)}.tiktoken"
+
+
+def available_names() -> str:
+    """What ``--encoding`` accepts, in one line."""
+    return (
+        f"encodings {', '.join(sorted(SHIPPED_VOCABULARY))}; "
+        f"models {', '.join(MODEL_ENCODINGS)} and the --model table"
+    )
+
+
+def resolve_encoding(name: str) -> str:
+    """The encoding for ``name``: an encoding name, or a model name (``gpt-4o`` → o200k_base).
+
+    Raises :class:`EncodingUnavailableError` with one line naming what is available otherwise.
+    """
+    key = name.strip()
+    if key in SHIPPED_VOCABULARY:
+        return key
+    lowered = key.lower()
+    if lowered in MODEL_ENCODINGS:
+        return MODEL_ENCODINGS[lowered]
+    from .models import find_model  # the shipped table of models (context windows too)
+
+    model = find_model(lowered)
+    if model is not None:
+        return model.encoding
+    import tiktoken
+
+    if key in tiktoken.list_encoding_names():  # p50k_base, ...: loadable when tiktoken has it
+        return key
+    raise EncodingUnavailableError(
+        f"unknown encoding or model {name!r}; available: {available_names()}"
+    )
 
 
 @cache
@@ -57,14 +108,16 @@ def get_encoding(name: str = DEFAULT_ENCODING) -> tiktoken.Encoding:
     """Return the encoding ``name``; the shipped ones never touch the network."""
     import tiktoken
 
-    if name in SHIPPED_SHA256:
+    if name in SHIPPED_VOCABULARY:
         return tiktoken.Encoding(**_shipped_constructor_args(name))
+    resolved = resolve_encoding(name)
+    if resolved != name:
+        return get_encoding(resolved)
     try:
         return tiktoken.get_encoding(name)
     except Exception as exc:  # tiktoken raises ValueError, requests/urllib errors, ...
         raise EncodingUnavailableError(
-            f"encoding {name!r} is not available offline "
-            f"(shipped: {', '.join(sorted(SHIPPED_SHA256))}): {exc}"
+            f"encoding {name!r} is not available offline; available: {available_names()}"
         ) from exc
 
 
@@ -78,7 +131,7 @@ def _shipped_constructor_args(name: str) -> dict[str, Any]:
     from tiktoken_ext import openai_public
 
     def load_shipped(_url: str, expected_hash: str | None = None) -> dict[bytes, int]:
-        return _parse_ranks(shipped_path(name).read_bytes(), expected_hash)
+        return _parse_ranks(shipped_path(name).read_bytes(), expected_hash)  # harmony: o200k
 
     constructor: Callable[[], dict[str, Any]] = getattr(openai_public, name)
     with _patch_lock:

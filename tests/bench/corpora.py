@@ -1,4 +1,4 @@
-"""Benchmark corpora, built once under ``.bench/corpora/`` (ignored by git).
+"""Benchmark corpora, built once under ``~/.cache/sourcepacker-bench/`` (outside the repository).
 
 * ``stdlib``  — a copy of the running interpreter's standard library without ``site-packages``
   and ``__pycache__`` (a copy, so both tools see exactly the same files and no bytecode).
@@ -24,7 +24,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH = REPO / ".bench"
-CORPORA = BENCH / "corpora"
+#: Outside this repository: its .gitignore ignores .bench/, and git's rules from the
+#: repository's top apply to any folder inside it, so a corpus there would pack as empty.
+CORPORA = Path(
+    os.environ.get("SOURCEPACKER_BENCH_CORPORA", Path.home() / ".cache" / "sourcepacker-bench")
+)
 DOWNLOADS = BENCH / "dl"
 
 DJANGO = "5.2.19"  # pip download --no-deps --no-binary :all: django==5.2.19
@@ -218,26 +222,13 @@ def corpus(name: str) -> Path:
         CORPORA.mkdir(parents=True, exist_ok=True)
         print(f"building corpus {name} in {dest} …", file=sys.stderr, flush=True)
         BUILDERS[name](dest)
-    _own_work_tree(dest)
     return dest
-
-
-def _own_work_tree(dest: Path) -> None:
-    """Make the corpus a git work tree of its own (an empty repository).
-
-    Ignore rules are read from the work tree's top down (gitrepo.find_work_tree); without this
-    the corpus would lie in this repository's ignored ``/.bench/`` and count as nothing.
-    """
-    if not (dest / ".git").exists():
-        subprocess.run(["git", "init", "-q", str(dest)], check=True)
 
 
 def describe(path: Path) -> tuple[int, int]:
     """(files, bytes) under ``path``."""
     files = size = 0
-    for dirpath, dirs, names in os.walk(path):
-        if ".git" in dirs:
-            dirs.remove(".git")  # the corpus's own empty repository (see _own_work_tree)
+    for dirpath, _dirs, names in os.walk(path):
         for n in names:
             files += 1
             size += os.lstat(os.path.join(dirpath, n)).st_size

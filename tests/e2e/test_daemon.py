@@ -344,6 +344,40 @@ async def test_encoding_unavailable_offline_falls_back(start_daemon: StartFn, wo
     assert any("no_such_encoding" in m.message for m in ws.client.messages)
 
 
+def prompt_of(totals: Any) -> int | None:
+    return getattr(totals, "prompt", None)  # omitted while it is being computed
+
+
+async def test_pack_options_and_the_prompt_figure(start_daemon: StartFn, workspace: Path):
+    """The status bar's prompt figure equals the tokens of what Copy (pack) produces."""
+    (workspace / "src" / "keys.py").write_text('password = "hunter2hunter2Xq9"\n')
+    ws = await start_daemon(workspace)
+    await ws.wait_exact()
+    await ws.request("sourcepacker/setChecked", paths=["src"], checked=True)
+    await ws.wait_for(
+        lambda: ws.totals[-1].selected.files == 3 and prompt_of(ws.totals[-1]) is not None
+    )
+    packed = await ws.request("sourcepacker/pack")
+    assert packed.tokens == count(packed.text) == prompt_of(ws.totals[-1])
+    assert [(r.path, r.kind) for r in packed.redactions] == [("src/keys.py", "password")]
+    options = {
+        "format": "json",
+        "tree": True,
+        "instructions": "Review this.",
+        "transforms": ["compress", "line-numbers"],
+        "model": "gpt-4o",
+    }
+    n = len(ws.totals)
+    packed = await ws.request("sourcepacker/pack", **options)
+    assert packed.tokens == count(packed.text)
+    assert packed.budget.budget == 128_000 and packed.budget.used == packed.tokens
+    await ws.wait_for(lambda: len(ws.totals) > n and prompt_of(ws.totals[-1]) == packed.tokens)
+    assert ws.totals[-1].budget == 128_000
+    parts = await ws.request("sourcepacker/pack", splitTokens=40, instructions="Go.")
+    assert len(parts.parts) > 1
+    assert all(p.tokens == count(p.text) <= 40 for p in parts.parts)
+
+
 async def test_gitignore_above_a_subfolder_root_applies_and_reloads(
     start_daemon: StartFn, tmp_path: Path
 ):

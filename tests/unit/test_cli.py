@@ -46,7 +46,7 @@ def count(text: str, encoding: str = "o200k_base") -> int:
 def test_pack_to_stdout(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "pack", str(ws))
     assert (code, err) == (0, "")
-    assert out.startswith('<file path="README.md">')
+    assert out.startswith('<sourcepacker>\n<file path="README.md">')
     assert [line for line in out.splitlines() if line.startswith("<file ")] == [
         f'<file path="{rel}">' for rel in COUNTED
     ]
@@ -99,7 +99,7 @@ def test_formats(ws: Path, capsys: pytest.CaptureFixture[str], fmt: str, marker:
 def test_tree_header(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, plain, _ = run(capsys, "pack", str(ws))
     _, out, _ = run(capsys, "pack", str(ws), "--tree")
-    assert out.endswith(plain) and len(out) > len(plain)
+    assert out.endswith(plain.removeprefix("<sourcepacker>\n")) and len(out) > len(plain)
     header = out[: len(out) - len(plain)]
     assert "src" in header and "app.py" in header
 
@@ -264,7 +264,9 @@ def test_copy_with_a_clipboard_tool(
     code, out, err = run(capsys, "pack", str(ws), "--copy")
     assert (code, out) == (0, "")
     assert "Copied 4 files" in err and "(pbcopy)" in err
-    assert (tmp_path / "clipboard").read_text().startswith('<file path="README.md">')
+    assert (
+        (tmp_path / "clipboard").read_text().startswith('<sourcepacker>\n<file path="README.md">')
+    )
 
 
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -295,6 +295,7 @@ def test_deeper_than_the_recursion_limit(tmp_path: Path, engine_factory: EngineF
     make_deep(root, DEEP)
     (root / "top.txt").write_text("at the top\n")
     from sourcepacker.cli.tables import token_table
+    from sourcepacker.options import PackOptions
 
     get_encoding("o200k_base")  # loaded before: its imports are deep enough on their own
     engine = real_engine(engine_factory, root)
@@ -304,7 +305,7 @@ def test_deeper_than_the_recursion_limit(tmp_path: Path, engine_factory: EngineF
         engine.scan()
         assert engine.model.totals().files == 2
         engine.set_checked([""], True)
-        result = engine.pack(tree=True)
+        result = engine.pack(PackOptions(tree=True))
         engine.set_checked(["d"], False)
         assert engine.totals()[0].files == 1
         assert token_table(engine)["fileCount"] == 2

@@ -21,15 +21,20 @@ def f(rel: str, content: str) -> PackFile:
 def test_xml_layout() -> None:
     files = [f("b.py", "x = 1\n"), f("a/c.txt", "no newline"), f("e.txt", "")]
     assert pack(files).text == (
+        "<sourcepacker>\n"
         '<file path="a/c.txt">\nno newline\n</file>\n'
         '<file path="b.py">\nx = 1\n</file>\n'
         '<file path="e.txt">\n</file>\n'
+        "</sourcepacker>\n"
     )
 
 
-def test_xml_escapes_the_path_attribute_not_the_content() -> None:
+def test_xml_escapes_the_path_attribute_and_wraps_markup_in_cdata() -> None:
     text = pack([f('q"<&>\n.txt', "a < b && </file>\n")]).text
-    assert text == '<file path="q&quot;&lt;&amp;&gt;&#10;.txt">\na < b && </file>\n</file>\n'
+    assert text == (
+        '<sourcepacker>\n<file path="q&quot;&lt;&amp;&gt;&#10;.txt"><![CDATA[\n'
+        "a < b && </file>\n]]></file>\n</sourcepacker>\n"
+    )
 
 
 def test_markdown_layout() -> None:
@@ -59,6 +64,7 @@ def test_tree_headers() -> None:
     tree = "README.md\nsrc/\n  a.py\n  pkg/\n    <a>\n    b.py\n"
     xml = pack(files, tree=True).text
     assert xml.startswith(
+        "<sourcepacker>\n"
         "<directory_structure>\nREADME.md\nsrc/\n  a.py\n  pkg/\n    &lt;a&gt;\n    b.py\n"
         '</directory_structure>\n\n<file path="README.md">\n'
     )
@@ -95,8 +101,11 @@ def test_pack_fields_and_uncounted_files() -> None:
 
 
 def test_empty_pack() -> None:
-    assert pack([]) == Pack("", 0, 0, 0, {})
-    assert pack([], tree=True).text == "<directory_structure>\n</directory_structure>\n\n"
+    assert pack([], PackFormat.PLAIN) == Pack((), 0, 0, 0, {})
+    assert pack([]).text == "<sourcepacker>\n</sourcepacker>\n"
+    assert pack([], tree=True).text == (
+        "<sourcepacker>\n<directory_structure>\n</directory_structure>\n\n</sourcepacker>\n"
+    )
 
 
 def test_format_accepts_its_string_value() -> None:

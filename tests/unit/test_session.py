@@ -57,6 +57,9 @@ class GatedEngine:
     def totals(self) -> tuple[Sums, Sums]:
         return Sums(), Sums()
 
+    def prompt_tokens(self, options: object = None, *, read: bool = True) -> int:
+        return 0
+
     def take_changed_dirs(self) -> list[str]:
         return []
 

@@ -52,10 +52,9 @@ def test_manifest_defaults_match_python_defaults() -> None:
 
 def test_manifest_enums_match_python_choices() -> None:
     from sourcepacker.backends import COUNTER_CHOICES
-    from sourcepacker.pack import FORMATS
-    from sourcepacker.settings import POOL_KINDS
+    from sourcepacker.settings import POOL_KINDS, SETTING_FORMATS
 
     declared = manifest_settings()
-    assert declared["format"]["enum"] == list(FORMATS)
+    assert declared["format"]["enum"] == list(SETTING_FORMATS)
     assert [v for v in declared["poolKind"]["enum"] if v is not None] == list(POOL_KINDS)
     assert [v for v in declared["counter"]["enum"] if v is not None] == list(COUNTER_CHOICES)

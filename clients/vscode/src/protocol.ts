@@ -102,6 +102,10 @@ export interface Totals {
   selected: TokenSum;
   workspace: TokenSum;
   encoding: string;
+  /** Tokens of the prompt Copy would produce now (files, wrappers, instructions, tree); absent while computed. */
+  prompt?: number;
+  /** Budget of the last pack's options (a model's context window or given). */
+  budget?: number;
 }
 
 export interface SetCheckedParams {
@@ -115,6 +119,17 @@ export interface PackParams {
   format?: PackFormat;
   paths?: string[];
   tree?: boolean;
+  /** Text at the top; default: the workspace's .sourcepacker/instructions.md. */
+  instructions?: string;
+  /** "remove-comments" | "remove-empty-lines" | "compress" | "line-numbers". */
+  transforms?: string[];
+  maskSecrets?: boolean;
+  diff?: boolean;
+  log?: number;
+  model?: string;
+  budget?: number;
+  splitTokens?: number;
+  sinceLastPack?: boolean;
 }
 
 export interface SkippedFile {
@@ -128,6 +143,33 @@ export interface PackResult {
   tokens: number;
   fileCount: number;
   skipped: SkippedFile[];
+  redactions?: Redaction[];
+  budget?: Budget;
+  /** Each part when splitTokens was given. */
+  parts?: PackPart[];
+  /** Files of the last pack gone since (sinceLastPack). */
+  removed?: string[];
+}
+
+export interface Redaction {
+  path: string;
+  line: number;
+  kind: string;
+}
+
+export interface Budget {
+  used: number;
+  budget: number;
+  model?: string;
+  /** False when the model's own tokenizer is not the one counted with (see note). */
+  exact?: boolean;
+  note?: string;
+}
+
+export interface PackPart {
+  text: string;
+  tokens: number;
+  fileCount: number;
 }
 
 export interface ScanParams {

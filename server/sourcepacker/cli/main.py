@@ -23,6 +23,9 @@ from .errors import CliError
 
 if TYPE_CHECKING:
     from ..engine import Engine, ScanReport
+    from ..models import ModelInfo
+    from ..options import PackOptions
+    from ..packing import PackResult
     from ..settings import Settings
 
 
@@ -38,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.run(args)
         return result
+    except BrokenPipeError:  # `sourcepacker pack … | head -1`: end quietly, like other tools
+        _silence_stdout()
+        return 0
     except (
         CliError,
         EncodingUnavailableError,
@@ -61,6 +67,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sourcepacker",
@@ -70,9 +86,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
 
     pack = sub.add_parser("pack", help="pack files into one prompt and count its tokens")
-    pack.add_argument("paths", nargs="+", type=Path, help="files and folders to pack")
+    pack.add_argument("paths", nargs="*", type=Path, help="files and folders to pack")
     _engine_options(pack)
     pack.add_argument("--format", choices=FORMATS, default=None)
+    _shape_options(pack)
     pack.add_argument("-o", "--output", type=Path, help="write the prompt to FILE")
     pack.add_argument("--copy", action="store_true", help="copy the prompt to the clipboard")
     pack.add_argument("--tree", action="store_true", help="start with a directory tree")
@@ -115,6 +132,49 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _shape_options(p: argparse.ArgumentParser) -> None:
+    """The flags of issue 11: they fill one PackOptions (see _pack_options)."""
+    g = p.add_argument_group("shaping the prompt")
+    g.add_argument(
+        "--instructions",
+        metavar="FILE|TEXT",
+        help="put these instructions at the top (default: .sourcepacker/instructions.md)",
+    )
+    g.add_argument("--no-instructions", action="store_true", help="leave the default ones out")
+    g.add_argument("--compress", action="store_true", help="keep signatures, drop bodies")
+    g.add_argument("--remove-comments", action="store_true")
+    g.add_argument("--remove-empty-lines", action="store_true")
+    g.add_argument("--line-numbers", action="store_true")
+    g.add_argument(
+        "--no-mask-secrets",
+        action="store_true",
+        help="pack secrets as they are (masked by default)",
+    )
+    g.add_argument("--diff", action="store_true", help="add `git diff HEAD` of the packed files")
+    g.add_argument("--log", type=_positive, default=0, metavar="N", help="add the last N commits")
+    g.add_argument(
+        "--changed",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="REF",
+        help="pack only files changed since REF (default: uncommitted, untracked included)",
+    )
+    g.add_argument(
+        "--model", metavar="NAME", help="count for this model; its context is the budget"
+    )
+    g.add_argument("--budget", type=_positive, default=None, metavar="TOKENS")
+    g.add_argument(
+        "--split-tokens", type=_positive, default=None, metavar="N",
+        help="with -o out.xml: write out.1.xml, out.2.xml, ... of at most N tokens each",
+    )  # fmt: skip
+    g.add_argument(
+        "--since-last", action="store_true", help="only files changed since the last pack"
+    )
+    g.add_argument("--stdin", action="store_true", help="read paths from stdin, one a line")
+    g.add_argument("--profile", metavar="NAME", help="pack a saved profile's selection")
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -127,11 +187,15 @@ def _positive(text: str) -> int:
 
 def _settings(args: argparse.Namespace) -> Settings:
     from ..settings import Settings
+    from ..vocab import resolve_encoding
 
     s = Settings()
     changes: dict[str, object] = {}
+    model = _model(args)
     if args.encoding:
-        changes["encoding"] = args.encoding
+        changes["encoding"] = resolve_encoding(args.encoding)  # gpt-4o → o200k_base
+    elif model is not None:
+        changes["encoding"] = model.encoding
     if args.include:
         changes["include"] = tuple(args.include)
     if args.exclude:
@@ -216,6 +280,90 @@ def _scan(engine: Engine, args: argparse.Namespace, paths: list[str] | None = No
     return scan_with_progress(engine, show=show, paths=None if whole else paths, force=args.force)
 
 
+def _model(args: argparse.Namespace) -> ModelInfo | None:
+    name = getattr(args, "model", None)
+    if not name:
+        return None
+    from ..models import find_model, model_names
+
+    model = find_model(name)
+    if model is None:
+        raise CliError(f"unknown model {name!r}; known: {model_names()}")
+    return model
+
+
+def _pack_options(args: argparse.Namespace, root: Path, fmt: str) -> PackOptions:
+    from .. import profiles
+    from ..options import PackOptions
+    from ..packing import read_instructions
+
+    transforms = tuple(
+        name
+        for name, on in (
+            ("compress", args.compress),
+            ("remove-comments", args.remove_comments),
+            ("remove-empty-lines", args.remove_empty_lines),
+            ("line-numbers", args.line_numbers),
+        )
+        if on
+    )
+    instructions = None
+    if not args.no_instructions:
+        given = args.instructions
+        if given is None and args.profile:
+            given = profiles.instructions(root, args.profile)
+        instructions = read_instructions(root, given)
+    model = _model(args)
+    budget = args.budget or (model.context_window if model else None)
+    return PackOptions(
+        format=fmt,
+        tree=args.tree,
+        instructions=instructions,
+        transforms=transforms,
+        mask_secrets=not args.no_mask_secrets,
+        diff=args.diff,
+        log=args.log,
+        budget=budget,
+        model=model.name if model else None,
+        split_tokens=args.split_tokens,
+        since_last=args.since_last,
+    )
+
+
+def _stdin_paths() -> list[Path]:
+    """Paths one a line, as `git ls-files` or `fd` print them; blank lines ignored."""
+    return [Path(line.rstrip("\r")) for line in sys.stdin.read().split("\n") if line.strip()]
+
+
+def _selected_rels(args: argparse.Namespace, root: Path, rels: list[str]) -> list[str]:
+    """The paths to pack: as given, or the files --changed names under them."""
+    if args.changed is None:
+        return rels
+    from ..gitctx import changed_files
+
+    changed = changed_files(root, args.changed or None)
+    under = [r for r in changed if any(not g or r == g or r.startswith(g + "/") for g in rels)]
+    if not under:
+        since = f"since {args.changed}" if args.changed else "(uncommitted)"
+        raise CliError(f"no changed files {since} under {root}")
+    return under
+
+
+def _output_rels(root: Path, output: Path | None) -> list[str]:
+    """The -o target and its split parts (out.1.xml, ...), relative to root: never packed."""
+    if output is None:
+        return []
+    target = output.resolve()
+    found = [target, *target.parent.glob(f"{glob_escape(target.stem)}.[0-9]*{target.suffix}")]
+    return [p.relative_to(root).as_posix() for p in found if p.is_relative_to(root)]
+
+
+def glob_escape(text: str) -> str:
+    import glob
+
+    return glob.escape(text)
+
+
 def _not_counted(engine: Engine, targets: Targets) -> list[dict[str, str]]:
     """Each named path that adds no file to the result, with the reason."""
     out = [{"path": p, "reason": "missing"} for p in targets.missing]
@@ -231,34 +379,87 @@ def _say_not_counted(rows: list[dict[str, str]]) -> None:
         print(f"sourcepacker: not packed: {row['path']}: {row['reason']}", file=sys.stderr)
 
 
-def _output_rel(args: argparse.Namespace, root: Path) -> str | None:
-    """The ``-o`` target relative to the root, when it lies inside: it must not pack itself."""
-    if not args.output:
-        return None
-    target = args.output.resolve()
-    return target.relative_to(root).as_posix() if target.is_relative_to(root) else None
-
-
 def _run_pack(args: argparse.Namespace) -> int:
-    targets = resolve_targets(args.paths, args.root)
+    from ..gitctx import GitError
+
+    paths = list(args.paths)
+    if args.stdin:
+        paths += _stdin_paths()
+    if not paths:
+        if not (args.profile or args.changed is not None):
+            raise CliError("nothing to pack: give paths, --stdin, --profile NAME or --changed")
+        paths = [args.root or Path(".")]
+    if args.split_tokens and not args.output:
+        raise CliError("--split-tokens needs -o FILE (the parts are FILE.1, FILE.2, ...)")
+    targets = resolve_targets(paths, args.root)
     root, rels = targets.root, targets.rels
     engine = _open_engine(args, root)
+    fmt = args.format or engine.settings.format
     try:
-        report = _scan(engine, args, rels)
-        engine.set_checked(rels, True)
-        own = _output_rel(args, root)
-        if own is not None:
-            engine.set_checked([own], False)
-        result = engine.pack(fmt=args.format or engine.settings.format, tree=args.tree)
-        not_counted = _not_counted(engine, targets)
+        options = _pack_options(args, root, fmt)
+        rels = _selected_rels(args, root, rels)
+        report = _scan(engine, args, None if args.profile else rels)
+        if args.profile:
+            engine.load_profile(args.profile)
+        else:
+            engine.set_checked(rels, True)
+        engine.set_checked(_output_rels(root, args.output), False)
+        result = engine.pack(options)
+        not_counted = [] if args.changed is not None else _not_counted(engine, targets)
+    except GitError as exc:
+        raise CliError(str(exc)) from exc
     finally:
         engine.close()
     _say_not_counted(not_counted)
-    if result.file_count == 0:
+    if result.file_count == 0 and not (options.since_last and result.removed is not None):
         reasons = "; ".join(f"{r['path']}: {r['reason']}" for r in not_counted + result.skipped)
         raise CliError("nothing to pack" + (f" ({reasons})" if reasons else ""))
+    over = (
+        options.budget is not None and not options.split_tokens and result.tokens > options.budget
+    )
+    written = [] if over else _write(args, result)  # an over-budget prompt is not sent anywhere
+    model = _model(args)
+    if args.json:
+        summary = _summary(root, engine, fmt, options, result, written)
+        summary["skipped"] = [  # names as the prompt shows them: \xNN for non-UTF-8
+            {**row, "path": display_name(row["path"])} for row in not_counted + result.skipped
+        ]
+        print(json.dumps(summary, indent=2))
+    _report(args, engine, options, result, written, model)
+    if args.stats:
+        from .progress import print_stats
+
+        print_stats(engine, report)
+    if over:
+        assert options.budget is not None
+        who = f" ({options.model})" if options.model else ""
+        print(
+            f"sourcepacker: error: over budget: {result.tokens:,} tokens / {options.budget:,}{who};"
+            " nothing written; use --split-tokens, --compress or fewer files",
+            file=sys.stderr,
+        )
+        return 3
+    return 0
+
+
+def _write(args: argparse.Namespace, result: PackResult) -> list[str]:
+    """Write the prompt (or its parts) as counted: UTF-8 bytes, no newline translation."""
+    if args.split_tokens:
+        out = args.output
+        names = [
+            out.with_name(f"{out.stem}.{k}{out.suffix}") for k in range(1, len(result.parts) + 1)
+        ]
+        for name, part in zip(names, result.parts, strict=True):
+            _write_file(name, part.pieces)
+        k = len(names) + 1  # parts of an earlier, longer split would mislead
+        while (stale := out.with_name(f"{out.stem}.{k}{out.suffix}")).is_file():
+            stale.unlink()
+            k += 1
+        return [str(n) for n in names]
+    pieces = result.parts[0].pieces
     if args.output:
-        args.output.write_text(result.text, encoding="utf-8")
+        _write_file(args.output, pieces)
+        return [str(args.output)]
     if args.copy:
         from .clipboard import copy_to_clipboard
 
@@ -266,36 +467,103 @@ def _run_pack(args: argparse.Namespace) -> int:
         print(
             f"Copied {result.file_count} files · {result.tokens} tokens ({tool})", file=sys.stderr
         )
+        return []
+    if not args.json:
+        sink = sys.stdout.buffer
+        for piece in pieces:
+            sink.write(piece.encode("utf-8", "surrogatepass"))
+        sink.flush()
+    return []
+
+
+def _write_file(path: Path, pieces: Sequence[str]) -> None:
+    with open(path, "wb") as f:
+        for piece in pieces:
+            f.write(piece.encode("utf-8", "surrogatepass"))
+
+
+def _summary(
+    root: Path,
+    engine: Engine,
+    fmt: str,
+    options: PackOptions,
+    result: PackResult,
+    written: list[str],
+) -> dict[str, object]:
+    from ..models import find_model
+
+    model = find_model(options.model) if options.model else None
+    summary: dict[str, object] = {
+        "root": str(root),
+        "tokens": result.tokens,
+        "fileCount": result.file_count,
+        "encoding": engine.encoding,
+        "format": fmt,
+        "files": result.file_tokens,
+        "skipped": result.skipped,
+        "redactions": [{"path": r.path, "line": r.line, "kind": r.kind} for r in result.redactions],
+        "transforms": list(options.transforms),
+    }
+    if options.budget is not None:
+        summary["budget"] = {
+            "used": result.max_part_tokens if options.split_tokens else result.tokens,
+            "budget": options.budget,
+            "model": options.model,
+            "exact": model.exact if model else True,
+            "note": model.note if model else "",
+        }
+    if options.split_tokens:
+        summary["parts"] = [
+            {"path": path, "tokens": p.tokens, "fileCount": p.file_count}
+            for path, p in zip(written, result.parts, strict=True)
+        ]
+    if options.since_last:
+        summary["removed"] = result.removed
+    return summary
+
+
+def _report(
+    args: argparse.Namespace,
+    engine: Engine,
+    options: PackOptions,
+    result: PackResult,
+    written: list[str],
+    model: ModelInfo | None,
+) -> None:
+    """The human lines on stderr: size, budget, parts, masked secrets, approximation."""
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "root": str(root),
-                    "tokens": result.tokens,
-                    "fileCount": result.file_count,
-                    "encoding": engine.encoding,
-                    "format": args.format or engine.settings.format,
-                    "files": result.file_tokens,
-                    "skipped": [  # names as the prompt shows them: \xNN for non-UTF-8
-                        {**row, "path": display_name(row["path"])}
-                        for row in not_counted + result.skipped
-                    ],
-                },
-                indent=2,
-            )
-        )
-    elif not args.output and not args.copy:
-        sys.stdout.write(result.text)
-    if args.stats or (not args.json and (args.output or args.copy)):
+        return
+    loud = args.stats or args.output or args.copy or options.budget or result.redactions
+    if args.split_tokens:
+        for path, part in zip(written, result.parts, strict=True):
+            print(f"{path}: {part.file_count} files, {part.tokens} tokens", file=sys.stderr)
+    if loud and not args.copy:
         print(
             f"{result.file_count} files, {result.tokens} tokens ({engine.encoding})",
             file=sys.stderr,
         )
-    if args.stats:
-        from .progress import print_stats
-
-        print_stats(engine, report)
-    return 0
+    if options.budget is not None:
+        used = result.max_part_tokens if options.split_tokens else result.tokens
+        what = "largest part" if options.split_tokens else "used"
+        pct = 100 * used / options.budget
+        who = f" ({options.model})" if options.model else ""
+        print(
+            f"budget{who}: {what} {used:,} / {options.budget:,} tokens ({pct:.1f}%)",
+            file=sys.stderr,
+        )
+    if model is not None and model.note:
+        print(f"note: {model.name}: {model.note}", file=sys.stderr)
+    if result.redactions:
+        files = len({r.path for r in result.redactions})
+        print(
+            f"masked {len(result.redactions)} secrets in {files} files"
+            " (--json lists them; --no-mask-secrets keeps them)",
+            file=sys.stderr,
+        )
+    if options.since_last and result.removed:
+        print(f"{len(result.removed)} files removed since the last pack", file=sys.stderr)
+    if options.since_last and not result.file_count:
+        print("no file added or changed since the last pack", file=sys.stderr)
 
 
 def _run_tokens(args: argparse.Namespace) -> int:

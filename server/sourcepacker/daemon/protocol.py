@@ -61,11 +61,25 @@ class SetCheckedParams:
 
 @attrs.define
 class PackParams:
+    """The fields of :class:`sourcepacker.options.PackOptions`, camelCase on the wire."""
+
     root_uri: str
     format: str | None = None
     #: Files/folders to pack; the current selection when omitted.
     paths: list[str] | None = None
     tree: bool = False
+    #: Text at the top; None: the workspace's .sourcepacker/instructions.md when present.
+    instructions: str | None = None
+    #: remove-comments, remove-empty-lines, compress, line-numbers.
+    transforms: list[str] | None = None
+    mask_secrets: bool = True
+    diff: bool = False
+    log: int = 0
+    #: A model of the shipped table: its context window is the budget (and its note applies).
+    model: str | None = None
+    budget: int | None = None
+    split_tokens: int | None = None
+    since_last_pack: bool = False
 
 
 @attrs.define
@@ -120,6 +134,11 @@ class Totals:
     selected: TokenSum
     workspace: TokenSum
     encoding: str
+    #: Tokens of the prompt Copy would produce now (files + wrappers + instructions + tree, for
+    #: the options of the last pack); None while it is being computed.
+    prompt: int | None = None
+    #: The budget of the last pack's options (model context window or given); None: none.
+    budget: int | None = None
 
 
 @attrs.define
@@ -129,11 +148,43 @@ class SkippedFile:
 
 
 @attrs.define
+class Redaction:
+    path: str
+    line: int
+    kind: str
+
+
+@attrs.define
+class Budget:
+    #: The prompt's tokens (the largest part's when split).
+    used: int
+    budget: int
+    model: str | None = None
+    #: False when the model's own tokenizer is not the one counted with (see ``note``).
+    exact: bool = True
+    note: str = ""
+
+
+@attrs.define
+class PackPart:
+    text: str
+    tokens: int
+    file_count: int
+
+
+@attrs.define
 class PackResult:
+    #: The whole prompt (all parts one after the other when split).
     text: str
     tokens: int
     file_count: int
     skipped: list[SkippedFile]
+    redactions: list[Redaction] = attrs.field(factory=list)
+    budget: Budget | None = None
+    #: Each part when ``splitTokens`` was given (each at most that many tokens), else empty.
+    parts: list[PackPart] = attrs.field(factory=list)
+    #: Files of the last pack gone since (``sinceLastPack``).
+    removed: list[str] = attrs.field(factory=list)
 
 
 @attrs.define

@@ -29,6 +29,7 @@ from pygls.progress import Progress as ProgressClient
 from ..engine import Engine, ScanReport
 from ..ignore import is_rules_file
 from ..model import FileState, Sums
+from ..options import PackOptions
 from ..profiles import load_last, save_last
 from .notify import Notifier, Progress, Sender
 from .paths import uri_path
@@ -72,6 +73,7 @@ class Session:
         self, root_uri: str, engine: Engine, send: Sender, progress: ProgressClient | None
     ) -> None:
         loop = asyncio.get_running_loop()
+        self._loop = loop
         self.root_uri = root_uri
         self.engine = engine
         self.root: Path = engine.root
@@ -105,6 +107,10 @@ class Session:
         self._since_walk: set[str] | None = set()
         #: How the last whole-folder request was served: "walk" or "events" (tests, stats).
         self.last_whole_scan = ""
+        #: None until a pack of the selection says otherwise: the settings' format, no budget.
+        self.pack_options: PackOptions | None = None
+        self._prompt_running = False
+        self._prompt_computed: tuple[PackOptions | None, int] | None = None
         if self.cache_dir is not None:
             engine.set_selection(load_last(self.cache_dir))
 
@@ -115,9 +121,53 @@ class Session:
 
     def totals(self) -> Totals:
         selected, workspace = self.engine.totals()
+        prompt = self.engine.prompt_tokens(self.pack_options, read=False)
+        computed, self._prompt_computed = self._prompt_computed, None
+        if prompt is None:
+            if computed is not None and computed[0] == self.pack_options:
+                prompt = computed[1]  # just computed off the loop (files unreadable or changing)
+            else:
+                self._compute_prompt()
         return Totals(
-            self.root_uri, token_sum(selected), token_sum(workspace), self.engine.encoding
+            self.root_uri,
+            token_sum(selected),
+            token_sum(workspace),
+            self.engine.encoding,
+            prompt,
+            self.pack_options.budget if self.pack_options else None,
         )
+
+    def use_pack_options(self, options: PackOptions) -> None:
+        """The options of the prompt figure in totals: those of the last pack of the selection
+        (without the one-off parts: git context, since-last, split)."""
+        options = options.with_changes(diff=False, log=0, since_last=False, split_tokens=None)
+        if options != self.pack_options:
+            self.pack_options = options
+            self.notifier.totals_changed()
+
+    def _compute_prompt(self) -> None:
+        """Compute the prompt figure off the loop (it may read files), then send totals again."""
+        if self._prompt_running:
+            return
+        self._prompt_running = True
+        loop = self._loop  # totals() runs on the loop, but be safe from any thread
+        options = self.pack_options
+
+        def done(fut: asyncio.Future[int | None]) -> None:
+            self._prompt_running = False
+            if fut.cancelled():
+                return
+            if (exc := fut.exception()) is not None:
+                log.warning("cannot compute the prompt figure: %s", exc)
+                return
+            result = fut.result()
+            self._prompt_computed = None if result is None else (options, result)
+            self.notifier.totals_changed()
+
+        def start() -> None:
+            loop.run_in_executor(None, self.engine.prompt_tokens, options).add_done_callback(done)
+
+        loop.call_soon_threadsafe(start)
 
     def remember_selection(self) -> None:
         """Persist the selection soon, off the event loop (the write fsyncs)."""

@@ -11,7 +11,13 @@ from pygls.uris import to_fs_path
 
 from ...engine import Engine
 from ...settings import Settings, parse_settings
-from ...vocab import DEFAULT_ENCODING, SHIPPED_SHA256, EncodingUnavailableError, get_encoding
+from ...vocab import (
+    DEFAULT_ENCODING,
+    SHIPPED_VOCABULARY,
+    EncodingUnavailableError,
+    get_encoding,
+    resolve_encoding,
+)
 from ..server import SourcePackerServer
 from ..session import Session
 
@@ -82,14 +88,14 @@ def open_folder(ls: SourcePackerServer, uri: str) -> Session | None:
 
 def usable_encoding(ls: SourcePackerServer, settings: Settings) -> Settings:
     """The settings, with the default encoding if the chosen one cannot be had offline."""
-    if settings.encoding in SHIPPED_SHA256:
-        return settings
     try:
-        get_encoding(settings.encoding)
+        name = resolve_encoding(settings.encoding)  # a model name (gpt-4o) means its encoding
+        if name not in SHIPPED_VOCABULARY:
+            get_encoding(name)
     except EncodingUnavailableError as exc:
         ls.warn(f"SourcePacker: {str(exc).splitlines()[0]}; using {DEFAULT_ENCODING}")
         return settings.with_changes(encoding=DEFAULT_ENCODING)
-    return settings
+    return settings if name == settings.encoding else settings.with_changes(encoding=name)
 
 
 def preload_encoding(session: Session) -> None:
