@@ -89,8 +89,8 @@ def assert_consistent(model: WorkspaceModel) -> None:
     for rel, node in model._dirs.items():
         assert node.sums == expected.get(rel, Sums()), rel
         assert min(node.sums.files, node.sums.size, node.sums.exact, node.sums.estimated) >= 0
-        for name, f in node.files.items():
-            assert model.files[f.rel] is f and f.rel == (f"{rel}/{name}" if rel else name)
+        for key, f in node.files.items():
+            assert model.files[f.rel] is f and key is f.rel and parent_of(f.rel) == rel
     listed = {f.rel for node in model._dirs.values() for f in node.files.values()}
     assert listed == set(model.files)
     for rel in model._dirs:

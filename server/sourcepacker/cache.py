@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import msgspec
 import xxhash
@@ -62,10 +62,21 @@ MAX_CACHE_BYTES = 512 * 1024 * 1024
 MAX_SANE_SIZE = 1 << 40
 _U64 = 1 << 64
 _SKIP_VALUES = frozenset({"", *(r.value for r in SkipReason)})
+#: In memory a count and the day it was last used share one int, ``tokens << DAY_BITS | day``:
+#: days since the epoch fit in 16 bits until 2149. With the content key also one int
+#: (``size << 64 | xxh3_64``) an entry costs ~120 bytes instead of ~320 for two dicts keyed by
+#: (encoding, hash, size) tuples (tests/bench/bench_memory.py, 100k files).
+DAY_BITS = 16
+DAY_MASK = (1 << DAY_BITS) - 1
+HASH_MASK = (1 << 64) - 1
 
 
-class PathRecord(msgspec.Struct, array_like=True, frozen=True):
-    """What the last scan saw of one path; ``array_like`` keeps 100k records compact."""
+class PathRecord(msgspec.Struct, array_like=True, frozen=True, gc=False):
+    """What the last scan saw of one path; ``array_like`` keeps 100k records compact.
+
+    ``gc=False``: scalars only, so no cycles; untracked records are 16 bytes smaller each and
+    the collector never walks 100k of them.
+    """
 
     size: int
     mtime_ns: int
@@ -112,9 +123,9 @@ class TokenCache:
     """In-memory cache with a dirty revision; safe to use from several threads."""
 
     path: Path | None
-    tokens: dict[tuple[str, int, int], int] = field(default_factory=dict)
-    #: Last day each token entry was used; written on every hit, so bounded by ``tokens``.
-    days: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    #: encoding → {``content_key(hash, size)``: ``tokens << DAY_BITS | day last used``}; use
+    #: :meth:`get`, :meth:`put` and :meth:`entries` rather than this layout.
+    tokens: dict[str, dict[int, int]] = field(default_factory=dict)
     paths: dict[str, PathRecord] = field(default_factory=dict)
     revision: int = 0
     saved_revision: int = 0
@@ -143,29 +154,45 @@ class TokenCache:
             return cache
         try:
             stored = _decode(data)
-            tokens, days = _valid_tokens(stored)
+            tokens = _valid_tokens(stored)
             paths = _valid_paths(stored)
         except CacheDamaged as exc:
             cache.load_error = f"damaged cache {path}: {exc}"
             log.warning("%s; discarding it and rebuilding", cache.load_error)
             return cache
-        cache.tokens, cache.days, cache.paths = tokens, days, paths
+        cache.tokens, cache.paths = tokens, paths
         return cache
 
     def get(self, encoding: str, digest: int, size: int) -> int | None:
-        key = (encoding, digest, size)
-        tokens = self.tokens.get(key)
-        if tokens is not None:
-            self.days[key] = _today()
-        return tokens
+        table = self.tokens.get(encoding)
+        if table is None:
+            return None
+        key = content_key(digest, size)
+        packed = table.get(key)
+        if packed is None:
+            return None
+        today = _today()
+        if packed & DAY_MASK != today:  # a new int only on the first hit of the day
+            table[key] = packed & ~DAY_MASK | today
+        return packed >> DAY_BITS
 
     def put(self, encoding: str, digest: int, size: int, tokens: int) -> None:
         with self._lock:
-            key = (encoding, digest, size)
-            self.days[key] = _today()
-            if self.tokens.get(key) != tokens:
-                self.tokens[key] = tokens
+            table = self.tokens.setdefault(encoding, {})
+            key = content_key(digest, size)
+            old = table.get(key)
+            table[key] = tokens << DAY_BITS | _today()
+            if old is None or old >> DAY_BITS != tokens:
                 self.revision += 1
+
+    def entries(self, encoding: str) -> list[tuple[int, int, int]]:
+        """``(hash, size, tokens)`` of every entry of ``encoding`` (tests, tools)."""
+        with self._lock:
+            items = list(self.tokens.get(encoding, {}).items())
+        return [(key & HASH_MASK, key >> 64, packed >> DAY_BITS) for key, packed in items]
+
+    def entry_count(self) -> int:
+        return sum(len(table) for table in self.tokens.values())
 
     def set_paths(self, records: dict[str, PathRecord], removed: Iterable[str] = ()) -> None:
         with self._lock:
@@ -202,17 +229,17 @@ class TokenCache:
             with self._lock:  # C-level copies only: put() from the pool waits microseconds
                 self._evict()
                 revision = self.revision
-                token_items = list(self.tokens.items())
-                days = dict(self.days)
+                tables = {enc: list(table.items()) for enc, table in self.tokens.items()}
                 paths = dict(self.paths)
             # Plain tuples encode exactly as the array-like TokenEntry decodes, but cost less.
-            by_encoding: dict[str, list[tuple[int, int, int, int]]] = {}
-            today = _today()
-            for key, tokens in token_items:
-                encoding, digest, size = key
-                by_encoding.setdefault(encoding, []).append(
-                    (digest, size, tokens, days.get(key, today))
-                )
+            by_encoding = {
+                encoding: [
+                    (key & HASH_MASK, key >> 64, packed >> DAY_BITS, packed & DAY_MASK)
+                    for key, packed in items
+                ]
+                for encoding, items in tables.items()
+                if items
+            }
             raw = [
                 (name_bytes(rel), paths.pop(rel)) for rel in list(paths) if not is_utf8_name(rel)
             ]
@@ -244,16 +271,30 @@ class TokenCache:
     def _evict(self) -> None:
         """Drop entries unused for MAX_AGE_DAYS, then the oldest beyond MAX_ENTRIES."""
         oldest = _today() - MAX_AGE_DAYS
-        stale = [key for key, day in self.days.items() if day < oldest]
-        excess = len(self.tokens) - len(stale) - MAX_ENTRIES
+        stale = [
+            (enc, key)
+            for enc, table in self.tokens.items()
+            for key, packed in table.items()
+            if packed & DAY_MASK < oldest
+        ]
+        excess = self.entry_count() - len(stale) - MAX_ENTRIES
         if excess > 0:
-            fresh = sorted((day, key) for key, day in self.days.items() if day >= oldest)
-            stale += [key for _day, key in fresh[:excess]]
-        for key in stale:
-            self.tokens.pop(key, None)
-            self.days.pop(key, None)
+            fresh = sorted(
+                (packed & DAY_MASK, enc, key)
+                for enc, table in self.tokens.items()
+                for key, packed in table.items()
+                if packed & DAY_MASK >= oldest
+            )
+            stale += [(enc, key) for _day, enc, key in fresh[:excess]]
+        for enc, key in stale:
+            self.tokens[enc].pop(key, None)
         if stale:
             self.revision += 1
+
+
+def content_key(digest: int, size: int) -> int:
+    """One int for a content's ``(xxh3_64, size)``: ~40 bytes where a tuple costs ~140."""
+    return size << 64 | digest
 
 
 def _today() -> int:
@@ -280,21 +321,18 @@ def _decode(data: bytes) -> CacheFile:
     return stored
 
 
-def _valid_tokens(
-    stored: CacheFile,
-) -> tuple[dict[tuple[str, int, int], int], dict[tuple[str, int, int], int]]:
-    tokens: dict[tuple[str, int, int], int] = {}
-    days: dict[tuple[str, int, int], int] = {}
+def _valid_tokens(stored: CacheFile) -> dict[str, dict[int, int]]:
+    """The in-memory layout (see DAY_BITS) of the stored entries, each checked."""
+    tokens: dict[str, dict[int, int]] = {}
     for encoding, entries in stored.tokens.items():
+        table = tokens[encoding] = {}
         for e in entries:
             # A token covers at least one byte, so a count never exceeds the size.
             ok = 0 <= e.hash < _U64 and 0 <= e.size <= MAX_SANE_SIZE and e.day >= 0
             if not (ok and (0 < e.tokens <= e.size if e.size else e.tokens == 0)):
                 raise CacheDamaged(f"impossible token entry {e!r}")
-            key = (encoding, e.hash, e.size)
-            tokens[key] = e.tokens
-            days[key] = e.day
-    return tokens, days
+            table[content_key(e.hash, e.size)] = e.tokens << DAY_BITS | min(e.day, DAY_MASK)
+    return tokens
 
 
 def _valid_paths(stored: CacheFile) -> dict[str, PathRecord]:
@@ -319,9 +357,12 @@ def is_safe_rel(rel: str) -> bool:
     """A normalised relative POSIX path: no ``..``, ``.`` or empty part, not absolute, no NUL."""
     if not rel or "\0" in rel or rel.startswith("/") or (len(rel) > 1 and rel[1] == ":"):
         return False
-    return all(part not in ("", ".", "..") for part in rel.split("/")) and bool(
-        PurePosixPath(rel).parts
-    )
+    # String checks only: a PurePosixPath per record made 100k records cost 1.24 s instead of
+    # 0.30 s (timeit, load 10); a non-empty rel without empty parts always has parts anyway.
+    return _BAD_PARTS.isdisjoint(rel.split("/"))
+
+
+_BAD_PARTS = frozenset({"", ".", ".."})
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -439,7 +439,7 @@ class Engine:
                 merged.append(state)
                 state.racy = now - fc.mtime_ns < RACY_WINDOW_NS
                 if fc.skip is not SkipReason.UNREADABLE:
-                    records[fc.rel] = _record(state, state.racy)
+                    records[state.rel] = _record(state, state.racy)  # the model's string
             self.cache.set_paths(records, removed)
         return merged
 

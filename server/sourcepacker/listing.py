@@ -34,13 +34,13 @@ def list_dir(
     dirs = [_dir_entry(model, child, new_files) for child in node.dirs.values()]
     dirs = [d for d in dirs if include_skipped or d.file_count > 0]
     files = []
-    for name, f in node.files.items():
+    for f in node.files.values():
         skipped = f.state is TokenState.SKIPPED
         if skipped and not include_skipped:
             continue
         files.append(
             DirEntry(
-                name=name,
+                name=f.rel.rsplit("/", 1)[-1],
                 path=f.rel,
                 kind="file",
                 size=f.size,

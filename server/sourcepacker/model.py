@@ -105,6 +105,8 @@ def _sum_files(files: Iterable[FileState]) -> Sums:
 class DirNode:
     rel: str
     dirs: dict[str, DirNode] = field(default_factory=dict)
+    #: Keyed by the file's whole ``rel``, the very string ``WorkspaceModel.files`` holds: a key
+    #: of its own name would be one more string per file (~60 bytes; tests/bench/bench_memory.py).
     files: dict[str, FileState] = field(default_factory=dict)
     sums: Sums = field(default_factory=Sums)
 
@@ -126,13 +128,14 @@ class WorkspaceModel:
         """Insert or replace the state of ``f.rel``, keeping folder sums right."""
         old = self.files.get(f.rel)
         if old is not None:
+            f.rel = old.rel  # one string per path, however many times its state is replaced
             self._apply(f.rel, contribution(old), -1)
         else:
             node = self._dir_node(parent_of(f.rel))
-            node.files[_name(f.rel)] = f
+            node.files[f.rel] = f
             self.changed_dirs.add(node.rel)
         if old is not None and old is not f:
-            self._dir_node(parent_of(f.rel)).files[_name(f.rel)] = f
+            self._dir_node(parent_of(f.rel)).files[old.rel] = f
             if (old.state is TokenState.SKIPPED) != (f.state is TokenState.SKIPPED):
                 self.changed_dirs.add(parent_of(f.rel))
         self.files[f.rel] = f
@@ -146,7 +149,7 @@ class WorkspaceModel:
         """
         assert not self.files, "load() fills an empty model"
         for f in states:
-            self._dir_node(parent_of(f.rel)).files[_name(f.rel)] = f
+            self._dir_node(parent_of(f.rel)).files[f.rel] = f
             self.files[f.rel] = f
         for node in sorted(self._dirs.values(), key=lambda n: -n.rel.count("/") - bool(n.rel)):
             node.sums = sums = _sum_files(node.files.values())
@@ -160,7 +163,7 @@ class WorkspaceModel:
             return None
         self._apply(rel, contribution(old), -1)
         node = self._dirs[parent_of(rel)]
-        del node.files[_name(rel)]
+        del node.files[rel]
         self.changed_dirs.add(node.rel)
         self._prune(node)
         return old

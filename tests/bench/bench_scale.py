@@ -6,9 +6,14 @@ For each generated tree (tests/bench/corpora.py: unique code-like files of 150-6
 
 - **cold**: ``sourcepacker tokens ROOT --json`` in a new process with an empty cache dir;
 - **warm**: the same command again (new process, cache on disk);
-- **rescan**: an in-process engine, restored from that cache, rescanning with nothing changed;
+- **rescan**: an in-process engine, restored from that cache, rescanning with nothing changed
+  (a full walk: one lstat per file);
 - **RSS**: the peak resident memory of the warm process, and the memory the model and cache
-  hold per file in a long-running process (RSS after a restore + scan, minus before).
+  hold per file in a long-running process (RSS after a restore + scan, minus before);
+- **daemon** (once per tree, ``--daemon``): ``python -m sourcepacker serve`` opened cold on the
+  tree by a client that accepts the file watcher, as VS Code does; its RSS (VmRSS, and the peak
+  VmHWM) once every count is exact, and the round trip of a no-change ``sourcepacker/scan``,
+  which trusts the watcher's events instead of walking (median of 5).
 
 Medians of ``--runs`` runs. Then a least-squares fit of log(time) against log(files) for each
 measure: a slope near 1 is linear growth. Figures only; nothing is asserted.
@@ -28,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpora import corpus, describe, python_env
+from corpora import BENCH, corpus, describe, python_env
 
 CHILD = """
 import resource, sys, time
@@ -76,7 +81,37 @@ def run_cli(root: Path, cache: Path) -> tuple[float, int]:
     return float(seconds), int(peak_kb)
 
 
-def measure(name: str, runs: int) -> dict[str, float]:
+async def _daemon(root: Path) -> dict[str, float]:
+    from bench_daemon import mem_kb, open_session, wait_exact
+
+    cache = Path(tempfile.mkdtemp(prefix="sp-scale-daemon-"))
+    log = BENCH / "logs" / f"scale-daemon-{root.name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        client, uri, _t0 = await open_session(root, cache, log)
+        await wait_exact(client, uri)
+        mem = mem_kb(client.proc.pid)
+        rescans = []
+        for _ in range(5):
+            _, seconds = await client.request("sourcepacker/scan", {"rootUri": uri})
+            rescans.append(seconds)
+        await client.stop()
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    return {
+        "daemon_rescan": statistics.median(rescans),
+        "daemon_rss_mb": mem["VmRSS"] / 1024,
+        "daemon_hwm_mb": mem["VmHWM"] / 1024,
+    }
+
+
+def measure_daemon(root: Path) -> dict[str, float]:
+    import asyncio
+
+    return asyncio.run(_daemon(root))
+
+
+def measure(name: str, runs: int, daemon: bool = False) -> dict[str, float]:
     root = corpus(name)
     files, size = describe(root)
     cold, warm, peak = [], [], []
@@ -99,7 +134,7 @@ def measure(name: str, runs: int) -> dict[str, float]:
             probe = json.loads(out.stdout)
         finally:
             shutil.rmtree(cache, ignore_errors=True)
-    return {
+    row = {
         "files": files,
         "mb": size / 1e6,
         "cold": statistics.median(cold),
@@ -108,6 +143,9 @@ def measure(name: str, runs: int) -> dict[str, float]:
         "peak_mb": statistics.median(peak) / 1024,
         "bytes_per_file": probe["model_kb"] * 1024 / max(1, files),
     }
+    if daemon:
+        row.update(measure_daemon(root))
+    return row
 
 
 def slope(xs: list[float], ys: list[float]) -> float:
@@ -123,11 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="gen1k,gen10k,gen100k,gen300k")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--daemon", action="store_true", help="also the daemon, once per tree")
     args = parser.parse_args(argv)
     rows = []
     for name in args.sizes.split(","):
         started = time.perf_counter()
-        row = measure(name, args.runs)
+        row = measure(name, args.runs, args.daemon)
         rows.append(row)
         print(f"{name}: measured in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     print(
@@ -139,9 +178,18 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['files']:>8,} {r['mb']:>6.1f} {r['cold']:>8.2f} {r['warm']:>8.2f} "
             f"{r['rescan']:>9.3f} {r['peak_mb']:>8.0f} {r['bytes_per_file']:>7.0f}"
         )
+    if args.daemon:
+        print(f"{'files':>8} {'daemon rescan s':>16} {'daemon RSS MB':>14} {'VmHWM MB':>9}")
+        for r in rows:
+            print(
+                f"{r['files']:>8,} {r['daemon_rescan']:>16.4f} {r['daemon_rss_mb']:>14.0f} "
+                f"{r['daemon_hwm_mb']:>9.0f}"
+            )
     if len(rows) > 1:
         xs = [r["files"] for r in rows]
-        fits = {k: slope(xs, [r[k] for r in rows]) for k in ("cold", "warm", "rescan", "peak_mb")}
+        keys = ["cold", "warm", "rescan", "peak_mb"]
+        keys += ["daemon_rescan", "daemon_rss_mb"] if args.daemon else []
+        fits = {k: slope(xs, [r[k] for r in rows]) for k in keys}
         print("log-log slope (1.0 = linear): " + ", ".join(f"{k} {v:.2f}" for k, v in fits.items()))
         last = rows[-1]
         per_file = {k: last[k] / last["files"] for k in ("cold", "warm", "rescan")}

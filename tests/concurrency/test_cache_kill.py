@@ -26,8 +26,9 @@ WRITER = textwrap.dedent(
 
     cache = TokenCache.load(Path(sys.argv[1]))
     assert cache.load_error is None, cache.load_error
-    start = max((t for (e, h, s), t in cache.tokens.items() if e == "marker"), default=0)
-    cache.tokens.update({("o200k_base", i, 5000 + i % 5000): 1 + i % 5000 for i in range(100_000)})
+    start = max((t for _h, _s, t in cache.entries("marker")), default=0)
+    for i in range(100_000):
+        cache.put("o200k_base", i, 5000 + i % 5000, 1 + i % 5000)
     cache.paths = {f"d{i % 100}/f{i}.py": PathRecord(i, i, i, i) for i in range(30_000)}
     n = start
     while True:
@@ -61,11 +62,11 @@ def test_sigkill_during_save_leaves_a_loadable_cache(tmp_path: Path) -> None:
         assert proc.returncode == -signal.SIGKILL
         cache = TokenCache.load(path)
         assert cache.load_error is None
-        markers = [t for (e, _h, _s), t in cache.tokens.items() if e == "marker"]
+        markers = [t for _h, _s, t in cache.entries("marker")]
         if markers:
             assert max(markers) >= last_marker  # never an older file than one already seen
             last_marker = max(markers)
-            assert len(cache.tokens) == 100_000 + len(markers)
+            assert cache.entry_count() == 100_000 + len(markers)
             assert len(cache.paths) == 30_000
     assert last_marker > 0, "no save completed in any run"
     # Killed writers may leave temp files; once old, the next save clears them.

@@ -92,7 +92,7 @@ def test_random_changes_between_scans_match_a_fresh_count(tmp_path: Path) -> Non
             # Files unchanged since the real-encoding scan keep their real counts; the fresh
             # count must see the same mix, so it reuses a copy of the engine's cache.
             check = Engine(root, SETTINGS, cache=TokenCache.load(None), pool_factory=fake_pool)
-            check.cache.tokens = dict(engine.cache.tokens)
+            check.cache.tokens = {e: dict(t) for e, t in engine.cache.tokens.items()}
             check.scan()
             assert snapshot(engine.model) == snapshot(check.model)
             assert engine.model.totals() == check.model.totals()

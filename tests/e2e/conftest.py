@@ -28,6 +28,8 @@ class Harness:
         self.file_tokens: list[Any] = []
         self.tree_changed: list[Any] = []
         self.changed = asyncio.Event()
+        #: Set when the daemon registered its file watcher with us (``watch=True``).
+        self.watching = asyncio.Event()
         for method, store in (
             ("sourcepacker/totals", self.totals),
             ("sourcepacker/fileTokens", self.file_tokens),
@@ -85,7 +87,11 @@ async def start_daemon(tmp_path: Path) -> AsyncIterator[StartFn]:
     clients: list[LanguageClient] = []
     cache_root = tmp_path / "cache"
 
-    async def start(root: Path, options: dict[str, Any] | None = None) -> Harness:
+    async def start(
+        root: Path, options: dict[str, Any] | None = None, *, watch: bool = False
+    ) -> Harness:
+        """``watch``: accept the daemon's ``didChangeWatchedFiles`` registration, as VS Code
+        does (pytest-lsp alone refuses it, so by default the daemon has no watcher)."""
         env = dict(os.environ, SOURCEPACKER_CACHE_DIR=str(cache_root))
         config = ClientServerConfig(
             server_command=[sys.executable, "-m", "sourcepacker", "serve"], server_env=env
@@ -94,6 +100,12 @@ async def start_daemon(tmp_path: Path) -> AsyncIterator[StartFn]:
         assert isinstance(client, LanguageClient)
         clients.append(client)
         harness = Harness(client, root)
+        if watch:
+
+            @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+            def registered(*_args: Any) -> None:
+                harness.watching.set()
+
         await client.initialize_session(
             types.InitializeParams(
                 capabilities=client_capabilities("visual-studio-code"),

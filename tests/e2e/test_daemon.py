@@ -178,10 +178,36 @@ async def test_restart_is_exact_from_cache(start_daemon: StartFn, workspace: Pat
     assert stats.tokenized == 0
 
 
-def _watched(uri: str):
+def _watched(uri: str, kind: int = 2):
     from lsprotocol import types
 
-    return types.DidChangeWatchedFilesParams([types.FileEvent(uri, types.FileChangeType.Changed)])
+    change = types.FileChangeType(kind)
+    return types.DidChangeWatchedFilesParams([types.FileEvent(uri, change)])
+
+
+async def test_with_a_watcher_a_rescan_trusts_events(start_daemon: StartFn, workspace: Path):
+    ws = await start_daemon(workspace, watch=True)
+    await ws.watching.wait()
+    # The daemon registers its watcher before the first walk, so that walk is trusted.
+    files = (await ws.wait_exact()).workspace.files
+    assert (await ws.request("sourcepacker/scan")).files == files
+    # A file no event told us about stays unseen by a plain rescan: it did not walk ...
+    quiet = workspace / "src" / "quiet.py"
+    quiet.write_text("QUIET = 1\n")
+    assert (await ws.request("sourcepacker/scan")).files == files
+    # ... and an event, or a forced scan, finds what changed.
+    named = workspace / "docs" / "named.md"
+    named.write_text("# Named by an event\n")
+    ws.client.workspace_did_change_watched_files(_watched(named.as_uri(), kind=1))
+    assert (await ws.request("sourcepacker/scan")).files == files + 1
+    assert (await ws.request("sourcepacker/scan", force=True)).files == files + 2
+    after = await ws.wait_exact(scans=1)
+    expect = sum(count(p.read_text()) for p in (quiet, named))
+    assert after.workspace.files == files + 2
+    assert after.workspace.tokens == expect + sum(
+        count((workspace / rel).read_text())
+        for rel in ("src/main.py", "src/pkg/util.py", "docs/guide.md", "README.md", ".gitignore")
+    )
 
 
 async def test_cancel_scan_midway(start_daemon: StartFn, tmp_path: Path):

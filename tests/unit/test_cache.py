@@ -61,7 +61,7 @@ def test_maybe_flush_after_enough_entries(tmp_path: Path) -> None:
     assert not cache.maybe_flush()
     cache.put("e", FLUSH_EVERY, 1, 1)
     assert cache.maybe_flush()
-    assert len(TokenCache.load(tmp_path / "cache.msgpack").tokens) == FLUSH_EVERY
+    assert TokenCache.load(tmp_path / "cache.msgpack").entry_count() == FLUSH_EVERY
 
 
 def test_no_path_means_memory_only() -> None:
@@ -128,7 +128,7 @@ def test_bad_file_is_logged_and_rebuilt(
     cache.put("o200k_base", 1, 1, 1)
     assert cache.save()
     again = TokenCache.load(path)
-    assert (again.load_error, again.tokens) == (None, {("o200k_base", 1, 1): 1})
+    assert (again.load_error, again.entries("o200k_base")) == (None, [(1, 1, 1)])
 
 
 def test_unreadable_location_is_an_empty_cache(tmp_path: Path) -> None:

@@ -409,10 +409,7 @@ def test_well_shaped_wrong_values_are_discarded(
     first.close()
     path = _cache_path(tmp_path)
     stored = TokenCache.load(path)
-    tokens = {
-        enc: [TokenEntry(h, s, t) for (e, h, s), t in stored.tokens.items() if e == enc]
-        for enc in {k[0] for k in stored.tokens}
-    }
+    tokens = {e: [TokenEntry(h, s, t) for h, s, t in stored.entries(e)] for e in stored.tokens}
     paths = dict(stored.paths)
     rec = paths["a.txt"]
     if shape == "negative-count":

@@ -160,3 +160,124 @@ async def test_a_rules_file_event_rescans_the_whole_folder(session: Any) -> None
     engine.gates[0].set()
     assert engine.calls[0]["paths"] is None
     assert engine.rules_invalidated == 1
+
+
+# --- trusting events: a whole-folder rescan that does not walk ------------------------------
+
+
+async def finish(s: Session, engine: GatedEngine, **kwargs: Any) -> ScanReport:
+    """Request a scan and let it run to its end."""
+    waiter = s.request_scan(**kwargs)
+    await started(engine)
+    engine.gates[-1].set()
+    report: ScanReport = await waiter
+    return report
+
+
+async def event(s: Session, engine: GatedEngine, rel: str) -> None:
+    """A file event, its batch flushed and its targeted scan finished."""
+    s.file_changed(rel)
+    s._event_batch.flush()
+    await started(engine)
+    engine.gates[-1].set()
+    while s._running is not None and not s._running.done():
+        await asyncio.sleep(0)  # yield to the loop; no deadline
+
+
+async def test_without_a_watcher_every_whole_scan_walks(session: Any) -> None:
+    s, engine = session
+    await finish(s, engine)
+    await finish(s, engine)
+    assert [c["paths"] for c in engine.calls] == [None, None]
+    assert s.last_whole_scan == "walk"
+
+
+async def test_after_one_walk_with_a_watcher_a_rescan_visits_only_named_paths(
+    session: Any,
+) -> None:
+    s, engine = session
+    s.watcher_started()
+    await finish(s, engine)  # the first scan of a session always walks
+    await finish(s, engine)
+    assert engine.calls[1]["paths"] == []  # nothing changed: nothing stat'ed
+    assert s.last_whole_scan == "events"
+    await event(s, engine, "src/a.py")
+    await finish(s, engine)
+    assert engine.calls[-1]["paths"] == ["src/a.py"]  # named since the walk: checked again
+
+
+async def test_a_walk_that_began_before_the_watcher_is_not_trusted(session: Any) -> None:
+    s, engine = session
+    first = s.request_scan()
+    await started(engine)
+    s.watcher_started()  # registration answered while the first walk ran
+    engine.gates[0].set()
+    await first
+    await finish(s, engine)
+    await finish(s, engine)
+    assert [c["paths"] for c in engine.calls] == [None, None, []]
+
+
+@pytest.mark.parametrize(
+    "lose",
+    [
+        lambda s: s.watcher_lost(),
+        lambda s: s.distrust_events(),  # settings changed
+        lambda s: s.watcher_started(),  # the watcher restarted
+    ],
+    ids=["watcher lost", "settings changed", "watcher restarted"],
+)
+async def test_when_events_may_be_lost_the_next_rescan_walks(session: Any, lose: Any) -> None:
+    s, engine = session
+    s.watcher_started()
+    await finish(s, engine)
+    lose(s)
+    await finish(s, engine)
+    assert engine.calls[-1]["paths"] is None
+
+
+async def test_force_and_rules_files_walk(session: Any) -> None:
+    s, engine = session
+    s.watcher_started()
+    await finish(s, engine)
+    await finish(s, engine, force=True)
+    assert engine.calls[-1]["paths"] is None
+    await finish(s, engine)  # the forced walk was complete: trusted again
+    assert engine.calls[-1]["paths"] == []
+    s.file_changed(".gitignore")
+    s._event_batch.cancel()  # its own whole-folder scan is not the point here
+    await finish(s, engine)
+    assert engine.calls[-1]["paths"] is None
+
+
+async def test_too_many_named_paths_make_the_rescan_walk(
+    session: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s, engine = session
+    monkeypatch.setattr("sourcepacker.daemon.session.MAX_TARGETED_PATHS", 2)
+    s.watcher_started()
+    await finish(s, engine)
+    for rel in ("a", "b", "c"):
+        s.file_changed(rel)
+    s._event_batch.cancel()
+    await finish(s, engine)
+    assert engine.calls[-1]["paths"] is None
+
+
+async def test_a_cancelled_or_failed_walk_is_not_trusted(session: Any) -> None:
+    s, engine = session
+    s.watcher_started()
+    first = s.request_scan()
+    await started(engine)
+    s.cancel_scans()
+    engine.gates[0].set()
+    assert (await first).cancelled
+    await finish(s, engine)  # walks again, and completes
+    assert engine.calls[-1]["paths"] is None
+    engine.fail_next = True
+    with pytest.raises(OSError):
+        await finish(s, engine, force=True)
+    await finish(s, engine)
+    assert engine.calls[-1]["paths"] is None
+    await finish(s, engine)
+    assert engine.calls[-1]["paths"] == []

@@ -39,6 +39,8 @@ class SourcePackerServer(LanguageServer):
         #: Short jobs off the event loop (packing, settings); scans run on each session's own.
         self.work = ThreadPoolExecutor(2, thread_name_prefix="sp-work")
         self.tasks: set[asyncio.Task[Any]] = set()
+        #: The client registered our file watcher: events can be trusted (daemon/session.py).
+        self.watching = False
 
     def notify(self, method: str, params: Any) -> None:
         self.protocol.notify(method, params)
@@ -60,11 +62,12 @@ class SourcePackerServer(LanguageServer):
         log.warning(message)
         self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, message))
 
-    def run_task(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def run_task(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Fire and forget, but hold the task and log its failure."""
         task = asyncio.get_running_loop().create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self._task_done)
+        return task
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self.tasks.discard(task)

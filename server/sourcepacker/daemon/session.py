@@ -5,6 +5,14 @@ Single flight: a new whole-folder scan request cancels the running one and becom
 follow-up; requests that arrive meanwhile merge into that one follow-up. The engine calls the
 listener from the scan thread; the listener only hands data to the event loop, which alone
 talks to the client.
+
+Trusting events: while a file watcher is live (the editor's ``didChangeWatchedFiles``
+registration, or our own), a whole-folder scan without ``force`` does not walk again once one
+complete walk has run since the watcher started: it rescans only the paths that events named
+since that walk (100k files: a walk lstats every file, 0.44-0.61 s; see docs/benchmarks.md).
+Anything that may have lost events makes the next whole-folder scan a real walk: no watcher,
+the watcher lost or restarted, ``force``, a settings or ignore-rules change, more than
+MAX_TARGETED_PATHS paths named, a cancelled or failed walk, and the first scan of a session.
 """
 
 from __future__ import annotations
@@ -89,6 +97,16 @@ class Session:
         self._events: set[str] | None = set()  # None: rescan the whole folder
         self._event_batch = Debouncer(loop, EVENT_BATCH_SECONDS, self._flush_events)
         self.scanning = False
+        #: A watcher feeds :meth:`file_changed` (see the module docstring).
+        self.watching = False
+        #: Bumped whenever events may have been lost: a walk started before it proves nothing.
+        self._epoch = 0
+        #: The epoch in which the last complete walk started (None: no walk to trust).
+        self._walked_epoch: int | None = None
+        #: Paths events named since that walk started; None: too many to rescan one by one.
+        self._since_walk: set[str] | None = set()
+        #: How the last whole-folder request was served: "walk" or "events" (tests, stats).
+        self.last_whole_scan = ""
         #: None until a pack of the selection says otherwise: the settings' format, no budget.
         self.pack_options: PackOptions | None = None
         self._prompt_running = False
@@ -166,13 +184,37 @@ class Session:
 
     # --- scans -----------------------------------------------------------------------------
 
+    def watcher_started(self) -> None:
+        """A watcher now reports changes; the next complete walk makes events trusted."""
+        self.watching = True
+        self.distrust_events()
+
+    def watcher_lost(self) -> None:
+        """The watcher stopped, restarted or overflowed: events may be missing."""
+        self.watching = False
+        self.distrust_events()
+
+    def distrust_events(self) -> None:
+        """The next whole-folder scan walks (settings or rules changed, events lost)."""
+        self._epoch += 1
+        self._walked_epoch = None
+
+    @property
+    def trusts_events(self) -> bool:
+        return self.watching and self._walked_epoch == self._epoch and self._since_walk is not None
+
     def file_changed(self, rel: str) -> None:
         """A file event for ``rel`` ("" = the folder itself); scanned after a short batch."""
         if rel == "" or is_rules_file(rel):
             self.engine.invalidate_rules()
             self._events = None  # rules changed: every path may flip
+            self.distrust_events()
         elif self._events is not None:
             self._events.add(rel)
+        if self._since_walk is not None:
+            self._since_walk.add(rel)
+            if len(self._since_walk) > MAX_TARGETED_PATHS:
+                self._since_walk = None
         self._event_batch.arm()
 
     def is_outside_rules_file(self, uri: str) -> bool:
@@ -231,6 +273,16 @@ class Session:
         listener = _Listener(self, loop, progress, self._cancel)
         paths = sorted(request.paths) if request.paths is not None else None
         cancel = self._cancel
+        mode = ""  # a targeted scan
+        walk_epoch: int | None = None
+        if paths is None and not request.force and self.trusts_events:
+            assert self._since_walk is not None
+            paths, mode = sorted(self._since_walk), "events"  # only what events named
+        elif paths is None:
+            mode, walk_epoch = "walk", self._epoch if self.watching else None
+            self._since_walk = set()  # events from now on are the ones a later scan needs
+        if mode:
+            self.last_whole_scan = mode
         self.scanning = True
         try:
             report = await loop.run_in_executor(
@@ -243,11 +295,22 @@ class Session:
                     persist=False,
                 ),
             )
+        except BaseException:
+            if mode == "walk":
+                self._walked_epoch = None  # a failed walk proves nothing
+            raise
         finally:
             self.scanning = False
             progress.end()
             self.notifier.finish()
             self._save.poke()  # write the cache once things are quiet, not after every event
+        if mode == "walk":
+            # Trusted from now on only if complete and nothing was lost since it started.
+            complete = not report.cancelled and walk_epoch == self._epoch
+            self._walked_epoch = walk_epoch if complete else None
+        elif mode == "events":
+            # The folder's files, as the walk this replaces would have reported.
+            report.files = self.engine.totals()[1].files
         return report
 
     def _write_cache(self) -> None:

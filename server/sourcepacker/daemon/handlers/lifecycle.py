@@ -48,10 +48,28 @@ def on_initialize(ls: SourcePackerServer, params: types.InitializeParams) -> Non
             preload_encoding(session)
 
 
+#: How long the first scans wait for the client to accept our file watcher. A walk that starts
+#: with the watcher live lets later rescans trust events (daemon/session.py); VS Code answers
+#: within milliseconds, a client that never answers only delays the first scan this long.
+WATCHER_REPLY_SECONDS = 2.0
+
+
 def on_initialized(ls: SourcePackerServer, params: types.InitializedParams) -> None:
-    for session in ls.sessions.values():
-        start_session(session)
-    ls.run_task(register_watchers(ls))
+    sessions = list(ls.sessions.values())
+    for session in sessions:
+        session.notifier.totals_changed(urgent=True)  # cached counts: exact before any reading
+    ls.run_task(_watch_then_scan(ls, sessions))
+
+
+async def _watch_then_scan(ls: SourcePackerServer, sessions: list[Session]) -> None:
+    """Register the watcher, then walk: the first walk is then one that events can build on."""
+    registering = ls.run_task(register_watchers(ls))
+    _done, pending = await asyncio.wait({registering}, timeout=WATCHER_REPLY_SECONDS)
+    if pending:
+        log.warning("no answer to the file watcher registration yet; scanning anyway")
+    for session in sessions:
+        if ls.sessions.get(session.root_uri) is session:  # not closed meanwhile
+            session.request_scan()
 
 
 def open_folder(ls: SourcePackerServer, uri: str) -> Session | None:
@@ -63,6 +81,8 @@ def open_folder(ls: SourcePackerServer, uri: str) -> Session | None:
     if engine.cache.load_error:
         log.warning("%s", engine.cache.load_error)
     session = ls.sessions[uri] = Session(uri, engine, ls.notify, ls.work_done_progress)
+    if ls.watching:  # the "**/*" registration covers folders added later too
+        session.watcher_started()
     return session
 
 
@@ -126,6 +146,11 @@ async def register_watchers(ls: SourcePackerServer) -> None:
         await ls.client_register_capability_async(types.RegistrationParams([registration]))
     except Exception as exc:
         log.warning("could not register file watchers: %s", exc)
+        return
+    # From here on a whole-folder rescan may trust the events (daemon/session.py).
+    ls.watching = True
+    for session in ls.sessions.values():
+        session.watcher_started()
 
 
 async def on_shutdown(ls: SourcePackerServer, params: None) -> None:
@@ -145,6 +170,7 @@ async def on_configuration(
     ls.settings = settings = usable_encoding(ls, settings)
     for s in ls.sessions.values():
         if await ls.off_loop(s.engine.apply_settings, settings):
+            s.distrust_events()  # new rules or encoding: every file may change
             s.request_scan(force=False)
         s.notifier.totals_changed()
 
