@@ -34,7 +34,6 @@ from sourcepacker.cache import (
 from sourcepacker.engine import Engine
 from sourcepacker.fs import ReadRefused, SkipReason, display_name, read_vetted
 from sourcepacker.model import FileState, TokenState
-from sourcepacker.options import PackOptions
 from sourcepacker.vocab import get_encoding
 from sptree import age, make_tree
 
