@@ -53,8 +53,11 @@ export function promptFigure(all: readonly Totals[]): PromptFigure {
     if (t.encoding !== "") {
       encodings.add(t.encoding);
     }
+    if (t.selected.files === 0) {
+      continue; // Copy packs nothing here (it says so): no wrapper tokens either
+    }
     if (t.prompt === undefined || t.prompt === null) {
-      missing = t.selected.files > 0 || missing;
+      missing = true;
       tokens += t.selected.tokens;
     } else {
       tokens += t.prompt;

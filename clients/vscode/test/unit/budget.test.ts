@@ -88,9 +88,10 @@ describe("promptFigure", () => {
   it("pending files make it an estimate", () => {
     assert.equal(promptFigure([totals({ selected: sum(80_000, 6, 2) })]).estimated, true);
   });
-  it("nothing selected and no figure is an exact 0", () => {
+  it("nothing selected is an exact 0 (Copy packs nothing, not even the wrapper)", () => {
     const f = promptFigure([totals({ prompt: undefined, selected: sum(0, 0) })]);
     assert.deepEqual([f.tokens, f.estimated], [0, false]);
+    assert.equal(promptFigure([totals({ prompt: 8, selected: sum(0, 0) })]).tokens, 0);
   });
 });
 
