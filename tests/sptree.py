@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import pytest
+
 from sourcepacker.cache import TokenCache
 from sourcepacker.engine import Engine
 from sourcepacker.model import Sums, WorkspaceModel, contribution
@@ -135,3 +137,12 @@ def git_listed(root: Path) -> set[str]:
     cmd = ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"]
     out = subprocess.run(cmd, cwd=root, check=True, capture_output=True).stdout
     return {os.fsdecode(p) for p in out.split(b"\0") if p}
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``sourcepacker ARGV`` in process: exit status, stdout, stderr."""
+    from sourcepacker.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -13,6 +13,7 @@ import pytest
 from sourcepacker.cli import main
 from sourcepacker.vocab import get_encoding
 from sptree import age, make_tree
+from sptree import run_cli as run
 
 TREE: dict[str, str | bytes] = {
     "README.md": "# Demo\n\nA small project.\n",
@@ -31,12 +32,6 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = make_tree(tmp_path / "ws", TREE)
     age(root)
     return root
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def count(text: str, encoding: str = "o200k_base") -> int:

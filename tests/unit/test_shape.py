@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from sourcepacker import gitctx, lastpack
-from sourcepacker.cli import main
 from sourcepacker.models import MODELS, find_model
 from sourcepacker.options import PackOptions
 from sourcepacker.pack import PackFile, PackFormat, render, render_split
@@ -24,6 +23,7 @@ from sourcepacker.vocab import (
     resolve_encoding,
 )
 from sptree import age, make_tree
+from sptree import run_cli as run
 
 count = counter("o200k_base")
 
@@ -47,12 +47,6 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     age(root)
     return root
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # --- names a user types -----------------------------------------------------------------------
