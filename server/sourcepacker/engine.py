@@ -20,7 +20,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import xxhash
 
@@ -350,16 +350,7 @@ class Engine:
             if old is None:
                 model.put(_estimate(ff))
             elif old.state is TokenState.EXACT:
-                stale = FileState(
-                    ff.rel,
-                    ff.size,
-                    mtime_ns=ff.mtime_ns,
-                    ino=ff.ino,
-                    ctime_ns=ff.ctime_ns,
-                    hash=old.hash,
-                    tokens=old.tokens,
-                    state=TokenState.STALE,
-                )
+                stale = _seen(ff, hash=old.hash, tokens=old.tokens, state=TokenState.STALE)
                 model.put(stale)
 
     def _selected_first(self, rels: list[str]) -> list[str]:
@@ -407,16 +398,8 @@ class Engine:
                 report.read += 1
                 if fc.skip is not None:
                     report.skipped[fc.skip.value] += 1
-                    state = FileState(
-                        fc.rel,
-                        fc.size,
-                        mtime_ns=fc.mtime_ns,
-                        ino=fc.ino,
-                        ctime_ns=fc.ctime_ns,
-                        hash=fc.hash,
-                        state=TokenState.SKIPPED,
-                        skip=fc.skip,
-                        detail=fc.detail,
+                    state = _seen(
+                        fc, hash=fc.hash, state=TokenState.SKIPPED, skip=fc.skip, detail=fc.detail
                     )
                 else:
                     assert fc.tokens is not None
@@ -425,16 +408,7 @@ class Engine:
                     else:
                         report.tokenized += 1
                         self.cache.put(self.encoding, fc.hash, fc.size, fc.tokens)
-                    state = FileState(
-                        fc.rel,
-                        fc.size,
-                        mtime_ns=fc.mtime_ns,
-                        ino=fc.ino,
-                        ctime_ns=fc.ctime_ns,
-                        hash=fc.hash,
-                        tokens=fc.tokens,
-                        state=TokenState.EXACT,
-                    )
+                    state = _seen(fc, hash=fc.hash, tokens=fc.tokens, state=TokenState.EXACT)
                 self.model.put(state)
                 merged.append(state)
                 state.racy = now - fc.mtime_ns < RACY_WINDOW_NS
@@ -772,8 +746,35 @@ class _EarlyEstimates:
             self.listener.discovered(self.found)
 
 
+class _Stat(Protocol):
+    """What a walk (FoundFile) or a read (FileCount) saw of a file."""
+
+    @property
+    def rel(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def mtime_ns(self) -> int: ...
+    @property
+    def ino(self) -> int: ...
+    @property
+    def ctime_ns(self) -> int: ...
+
+
+def _seen(seen: _Stat, **fields: Any) -> FileState:
+    """A file's state from what was seen of it, plus ``fields`` (hash, tokens, state, ...)."""
+    return FileState(
+        seen.rel,
+        seen.size,
+        mtime_ns=seen.mtime_ns,
+        ino=seen.ino,
+        ctime_ns=seen.ctime_ns,
+        **fields,
+    )
+
+
 def _estimate(ff: FoundFile) -> FileState:
-    return FileState(ff.rel, ff.size, mtime_ns=ff.mtime_ns, ino=ff.ino, ctime_ns=ff.ctime_ns)
+    return _seen(ff)
 
 
 def _record(f: FileState, racy: bool = False) -> PathRecord:
