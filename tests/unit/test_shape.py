@@ -18,6 +18,7 @@ from sourcepacker.options import PackOptions
 from sourcepacker.pack import PackFile, PackFormat, render, render_split
 from sourcepacker.vocab import (
     EncodingUnavailableError,
+    _shipped_constructor_args,
     counter,
     get_encoding,
     resolve_encoding,
@@ -79,7 +80,10 @@ def test_o200k_harmony_is_o200k_with_more_special_tokens() -> None:
     harmony, base = get_encoding("o200k_harmony"), get_encoding("o200k_base")
     assert harmony.name == "o200k_harmony"
     assert harmony._pat_str == base._pat_str
-    assert harmony._mergeable_ranks == base._mergeable_ranks
+    ranks = [
+        _shipped_constructor_args(n)["mergeable_ranks"] for n in ("o200k_harmony", "o200k_base")
+    ]
+    assert ranks[0] == ranks[1]  # the loaded encodings drop their Python copy (vocab.py)
     assert set(base._special_tokens.items()) <= set(harmony._special_tokens.items())
     assert "<|channel|>" in harmony.special_tokens_set
     text = "def f():\n    return '<|endoftext|>' + 'é'\n"
