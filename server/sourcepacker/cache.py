@@ -28,7 +28,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,7 +126,13 @@ class TokenCache:
     #: encoding → {``content_key(hash, size)``: ``tokens << DAY_BITS | day last used``}; use
     #: :meth:`get`, :meth:`put` and :meth:`entries` rather than this layout.
     tokens: dict[str, dict[int, int]] = field(default_factory=dict)
+    #: The restored path snapshot, until :meth:`take_paths` hands it over (then empty).
     paths: dict[str, PathRecord] = field(default_factory=dict)
+    #: Where a save takes the path snapshot from once :meth:`take_paths` was called (the
+    #: engine's model, one record at a time); None: from ``paths``.
+    snapshot: Callable[[], Iterable[tuple[str, PathRecord]]] | None = field(
+        default=None, repr=False
+    )
     revision: int = 0
     saved_revision: int = 0
     load_error: str | None = None
@@ -194,6 +200,26 @@ class TokenCache:
     def entry_count(self) -> int:
         return sum(len(table) for table in self.tokens.values())
 
+    def take_paths(
+        self, snapshot: Callable[[], Iterable[tuple[str, PathRecord]]]
+    ) -> dict[str, PathRecord]:
+        """The restored records, handed over: from now on a save asks ``snapshot`` for them.
+
+        The engine rebuilds its model from these and drops them, so each file's state is held
+        once, not twice (a PathRecord and its ints: ~110 bytes a file, bench_memory.py). A
+        save encodes what ``snapshot`` yields one record at a time (:func:`_encode_paths`);
+        it iterates without this lock, so ``snapshot`` may take the engine's.
+        """
+        with self._lock:
+            records, self.paths = self.paths, {}
+            self.snapshot = snapshot
+        return records
+
+    def paths_changed(self) -> None:
+        """What :attr:`snapshot` returns has changed: the next save must write it."""
+        with self._lock:
+            self.revision += 1
+
     def set_paths(self, records: dict[str, PathRecord], removed: Iterable[str] = ()) -> None:
         with self._lock:
             self.paths.update(records)
@@ -240,13 +266,14 @@ class TokenCache:
                 for encoding, items in tables.items()
                 if items
             }
-            raw = [
-                (name_bytes(rel), paths.pop(rel)) for rel in list(paths) if not is_utf8_name(rel)
-            ]
+            # Outside self._lock: the snapshot takes the engine's lock, and the engine calls
+            # put() while holding it.
+            records = self.snapshot() if self.snapshot is not None else paths.items()
+            encoded, raw = _encode_paths(records)
             snapshot = {
                 "version": CACHE_VERSION,
                 "tokens": by_encoding,
-                "paths": paths,
+                "paths": encoded,
                 "raw_paths": raw,
             }
             try:
@@ -290,6 +317,30 @@ class TokenCache:
             self.tokens[enc].pop(key, None)
         if stale:
             self.revision += 1
+
+
+def _encode_paths(
+    records: Iterable[tuple[str, PathRecord]],
+) -> tuple[msgspec.Raw, list[tuple[bytes, PathRecord]]]:
+    """The ``paths`` map, encoded one record at a time, and the names that are not UTF-8.
+
+    A dict of 100k records built for one ``encode`` costs ~110 bytes a file at its peak, and
+    Python keeps that peak as RSS after the save (freed objects leave arenas half full);
+    appended one by one, each record reuses the last one's memory.
+    """
+    buf = bytearray(5)  # a map32 header, filled in once the count is known
+    raw: list[tuple[bytes, PathRecord]] = []
+    count = 0
+    for rel, rec in records:
+        if not is_utf8_name(rel):
+            raw.append((name_bytes(rel), rec))
+            continue
+        _encoder.encode_into(rel, buf, -1)
+        _encoder.encode_into(rec, buf, -1)
+        count += 1
+    buf[0] = 0xDF
+    buf[1:5] = count.to_bytes(4, "big")
+    return msgspec.Raw(buf), raw
 
 
 def content_key(digest: int, size: int) -> int:

@@ -17,7 +17,7 @@ import os
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -172,9 +172,24 @@ class Engine:
     def _restore_snapshot(self) -> None:
         """Known files with their cached counts: exact totals before anything is read."""
         with self._lock:
-            self.model.load(
-                [self._state_from_record(r, rec) for r, rec in self.cache.paths.items()]
-            )
+            records = self.cache.take_paths(self.path_snapshot)
+            self.model.load([self._state_from_record(r, rec) for r, rec in records.items()])
+
+    def path_snapshot(self) -> Iterator[tuple[str, PathRecord]]:
+        """What a restarted process may trust without reading: built from the model at save time.
+
+        Only files whose hash matches their stat: counted, or skipped by what reading found
+        (binary, ...). Left out: estimates and stale counts (stat newer than hash), skips the
+        walk finds again (hash None), unreadable files, and editor buffers (not the disk's).
+        """
+        with self._lock:
+            overlays = self.overlays
+            files = [f for f in self.model.files.values() if f.hash is not None]
+            files = [f for f in files if f.rel not in overlays] if overlays else files
+        exact, skipped = TokenState.EXACT, TokenState.SKIPPED
+        for f in files:
+            if f.state is exact or (f.state is skipped and f.skip is not SkipReason.UNREADABLE):
+                yield f.rel, _record(f, f.racy)
 
     def _state_from_record(self, rel: str, rec: PathRecord) -> FileState:
         if rec.skip:
@@ -318,7 +333,8 @@ class Engine:
             gone = [rel for rel in in_scope if rel not in seen]
             for rel in gone:
                 model.remove(rel)
-            self.cache.set_paths({}, gone)
+            if gone:
+                self.cache.paths_changed()
         report.removed = len(gone)
         report.files = len(found)
         return to_read
@@ -386,13 +402,10 @@ class Engine:
     def _merge(self, batch: list[FileCount], report: ScanReport) -> list[FileState]:
         now = time.time_ns()
         merged: list[FileState] = []
-        records: dict[str, PathRecord] = {}
-        removed: list[str] = []
         with self._lock:
             for fc in batch:
                 if fc.skip is SkipReason.VANISHED:
                     self.model.remove(fc.rel)
-                    removed.append(fc.rel)
                     report.skipped[fc.skip.value] += 1
                     continue
                 report.read += 1
@@ -412,9 +425,8 @@ class Engine:
                 self.model.put(state)
                 merged.append(state)
                 state.racy = now - fc.mtime_ns < RACY_WINDOW_NS
-                if fc.skip is not SkipReason.UNREADABLE:
-                    records[state.rel] = _record(state, state.racy)  # the model's string
-            self.cache.set_paths(records, removed)
+            if batch:
+                self.cache.paths_changed()  # path_snapshot() builds the records at save time
         return merged
 
     def _finish(self, report: ScanReport, persist: bool) -> None:
@@ -446,13 +458,11 @@ class Engine:
         tokens = self._buffer_count(text, digest, len(data))
         with self._lock:
             self.overlays[rel] = text
-            old = self.model.files.get(rel)
+            # No stat: a buffer's hash never matches the disk's stat, so once the buffer is
+            # dropped nothing (a scan, a saved snapshot) takes its count for the file's.
             state = FileState(
                 rel,
                 len(data),
-                mtime_ns=old.mtime_ns if old else 0,
-                ino=old.ino if old else 0,
-                ctime_ns=old.ctime_ns if old else 0,
                 hash=digest,
                 tokens=tokens,
                 state=TokenState.EXACT,

@@ -39,6 +39,10 @@ engine.scan(persist=False)
 gc.collect()
 after = rss_kb()
 files = len(engine.model.files)
+engine.cache.revision += 1  # force a save: the path snapshot is built from the model then
+engine.cache.save()
+gc.collect()
+saved = rss_kb()
 
 seen = set()
 def deep(obj):
@@ -69,12 +73,12 @@ m, c = engine.model, engine.cache
 parts = [
     ("model.files (dict, FileState, rel, ints)", m.files),
     ("model folders (DirNode, names, dicts)", m._dirs),
-    ("cache.paths (dict, PathRecord, ints)", c.paths),
+    ("cache.paths (restored records; handed over)", c.paths),
     ("cache.tokens (dicts, keys, counts, days)", c.tokens),
 ]
 print(f"files {files:,}; RSS restore {(restored - before) / files * 1024:.0f} B/file, "
       f"after rescan {(after - before) / files * 1024:.0f} B/file "
-      f"({(after - before) / 1024:.0f} MB)")
+      f"({(after - before) / 1024:.0f} MB), after a save {(saved - before) / files * 1024:.0f}")
 total = 0
 for name, obj in parts:
     size = deep(obj)

@@ -278,7 +278,7 @@ def test_unreadable_file_is_skipped_and_retried(
     f = engine.model.files["locked.txt"]
     assert (f.skip, f.detail) == (SkipReason.UNREADABLE, "Permission denied")
     assert report.skipped == {"unreadable": 1}
-    assert "locked.txt" not in engine.cache.paths  # never trusted as "unchanged"
+    assert "locked.txt" not in dict(engine.path_snapshot())  # never trusted as "unchanged"
     monkeypatch.setattr(os, "open", real_open)
     engine.scan()
     assert engine.model.files["locked.txt"].state is TokenState.EXACT
@@ -301,7 +301,7 @@ def test_file_vanishing_between_walk_and_read(
     assert report.skipped == {"vanished": 1}
     assert set(engine.model.files) == {"ok.txt"}
     assert engine.model.totals().files == 1
-    assert set(engine.cache.paths) == {"ok.txt"}
+    assert dict(engine.path_snapshot()).keys() == {"ok.txt"}
 
 
 # --- overlays and packing reads ------------------------------------------------------------
