@@ -173,3 +173,32 @@ def test_engine_counts_alike_with_each_backend_and_pool(
     reference = counter("o200k_base")
     expected = {rel: reference(data.decode()) for rel, data in files.items()}
     assert {rel: f.tokens for rel, f in engine.model.files.items()} == expected
+
+
+def _mapped_kb(path: str) -> int:
+    """RSS (kB) of ``path``'s mappings in this process, from /proc/self/smaps."""
+    total, current = 0, ""
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            fields = line.split()
+            if "-" in fields[0] and not fields[0].endswith(":"):
+                current = fields[-1] if len(fields) >= 6 else ""
+            elif fields[0] == "Rss:" and current == path:
+                total += int(fields[1])
+    return total
+
+
+@needs_rs_bpe
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="Linux only")
+def test_rs_bpe_pages_are_released_and_counting_still_works() -> None:
+    import os
+
+    from rs_bpe import bpe
+
+    count = RsBpeBackend().counter("cl100k_base")
+    path = os.path.realpath(bpe.__file__)
+    backends.release_file_pages(path)  # again: idempotent
+    assert _mapped_kb(path) < 8 * 1024  # the vocabulary's ~20-30 MB are not resident
+    assert count("hello world") == 2
+    backends.release_file_pages(None)
+    backends.release_file_pages("/nonexistent.so")
