@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from sourcepacker.model import FileState, Sums, TokenState, WorkspaceModel, estimate_tokens
+from sourcepacker.model import (
+    FileState,
+    Sums,
+    TokenState,
+    WorkspaceModel,
+    estimate_tokens,
+    split_stat_key,
+    stat_key,
+)
 from sourcepacker.selection import ROOT
 from sourcepacker.walk import SkipReason
 
@@ -157,3 +165,18 @@ def test_load_gives_the_same_sums_as_put_one_by_one() -> None:
         assert node_put is not None and node_load is not None
         assert node_load.sums == node_put.sums, rel
     assert loaded.totals() == Sums(4, 140, 11, 23, 2)
+
+
+@pytest.mark.parametrize(
+    ("mtime_ns", "ctime_ns", "ino"),
+    [
+        (1_700_000_000_123_456_789, 1_700_000_001_000_000_000, 12345),
+        (-86_400_000_000_000, 0, 0),  # a file dated 1969
+        (0, -1, 2**64 - 1),
+        (2**63 - 1, -(2**63), 2**127 + 5),  # Windows: 128-bit file ids
+    ],
+)
+def test_stat_key_round_trips(mtime_ns: int, ctime_ns: int, ino: int) -> None:
+    key = stat_key(mtime_ns, ctime_ns, ino)
+    assert split_stat_key(key) == (mtime_ns, ctime_ns, ino)
+    assert key != stat_key(mtime_ns + 1, ctime_ns, ino) != stat_key(mtime_ns, ctime_ns, ino + 1)
