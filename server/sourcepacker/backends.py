@@ -26,12 +26,12 @@ one thread beat two processes on the stdlib (see :func:`pool_kind_for`).
 from __future__ import annotations
 
 import importlib.util
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
 
+from .memory import release_file_pages
 from .vocab import DEFAULT_ENCODING, SHIPPED_SHA256
 
 Counter = Callable[[str], int]
@@ -104,38 +104,6 @@ class RsBpeBackend:
         tokenizer: Any = getattr(openai, encoding)()
         release_file_pages(bpe.__file__)
         return _with_fallback(tokenizer.count, encoding)
-
-
-#: madvise(2)'s MADV_PAGEOUT (Linux >= 5.4): reclaim these pages now. Never loses data: clean
-#: file pages are refetched from the page cache on a later read, anonymous ones are swapped.
-MADV_PAGEOUT = 21
-
-
-def release_file_pages(path: str | None) -> None:
-    """Drop ``path``'s read-only mapped pages from our RSS (Linux; elsewhere nothing).
-
-    rs-bpe compiles its vocabularies into its extension (50 MB) and reads one once, building
-    the tokenizer: 31 MB of o200k_base's pages then stay mapped, counted in RSS although never
-    read again (65 MB → 34 MB RSS after the call, 6 ms; /tmp probe in the memory report). They
-    stay in the page cache, so a later read costs minor faults, not disk reads.
-    """
-    if path is None or not os.path.exists("/proc/self/maps"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        madvise = libc.madvise
-        madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-        path = os.path.realpath(path)  # as the maps file names it
-        with open("/proc/self/maps") as maps:
-            lines = [line.split() for line in maps]
-        for fields in lines:
-            if len(fields) >= 6 and fields[-1] == path and "w" not in fields[1]:
-                start, end = (int(x, 16) for x in fields[0].split("-"))
-                madvise(start, end - start, MADV_PAGEOUT)  # EINVAL on old kernels: ignored
-    except (OSError, AttributeError, ValueError):
-        return  # an optimisation only
 
 
 #: rs-bpe holds the GIL while it counts (~28 MB/s on this VM): 2 Mi characters hold it ~75 ms.

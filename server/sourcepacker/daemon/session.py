@@ -28,6 +28,7 @@ from pygls.progress import Progress as ProgressClient
 
 from ..engine import Engine, ScanReport
 from ..ignore import is_rules_file
+from ..memory import trim_heap
 from ..model import FileState, Sums
 from ..options import PackOptions
 from ..profiles import load_last, save_last
@@ -315,6 +316,7 @@ class Session:
 
     def _write_cache(self) -> None:
         self.engine.cache.save()
+        trim_heap()  # after a scan and its save, what they freed goes back (~8 MB at 100k)
 
     def cancel_scans(self) -> None:
         self._queued = None
