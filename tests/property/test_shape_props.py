@@ -162,6 +162,23 @@ def test_reported_counts_equal_tiktoken_of_the_text(
         assert set(seen) == {f.rel for f in packed}
 
 
+@PROPS
+@given(file_sets, file_sets, st.sampled_from(FORMATS), st.booleans(), instructions)
+def test_packs_of_two_folders_joined_count_their_sum(
+    a: dict[str, str], b: dict[str, str], fmt: str, tree: bool, instr: str | None
+) -> None:
+    """The extension copies a multi-root selection as the folders' packs joined with nothing,
+    and reports the sum of their counts: exact, since each pack ends in "\n" and starts with
+    a character that makes the junction a piece boundary."""
+    sections = [Section(SectionKind.INSTRUCTIONS, instr)] if instr else []
+    packs = [
+        render(shaped(files, set(), False), PackFormat(fmt), tree=tree, count=count,
+               sections=sections)
+        for files in (a, b)
+    ]  # fmt: skip
+    assert oracle(packs[0].text + packs[1].text) == packs[0].tokens + packs[1].tokens
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(file_sets, st.sampled_from(FORMATS), transform_sets, st.booleans(), instructions)
 def test_engine_pack_and_prompt_figure_agree_with_tiktoken(
