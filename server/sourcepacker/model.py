@@ -163,7 +163,7 @@ class WorkspaceModel:
         self.files[f.rel] = f
         self._apply(f.rel, contribution(f), +1)
 
-    def load(self, states: list[FileState]) -> None:
+    def load(self, states: Iterable[FileState]) -> None:
         """Fill an empty model at once: folder sums are added up bottom-up, in one pass.
 
         Restoring 100k files with :meth:`put` walks every file's ancestors (0.7 s); this does
