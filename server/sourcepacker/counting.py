@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import xxhash
 
 from .derived import Shaped, shape_text
-from .fs import ReadRefused, read_vetted
+from .fs import ReadRefused, read_vetted, stat_key
 from .walk import SkipReason, decode_text
 
 #: The read cap when a caller gives none (the default ``maxFileSize``).
@@ -44,6 +44,11 @@ class FileCount:
     detail: str = ""
     #: The file as a pack will shape it, when the scan was given a :data:`Shape`.
     shaped: Shaped | None = None
+
+    @property
+    def stat(self) -> int:
+        """:func:`fs.stat_key` of what the read saw, as the model keeps it."""
+        return stat_key(self.mtime_ns, self.ctime_ns, self.ino)
 
 
 #: ``(transforms, mask_secrets)`` of the pack a scan prepares for: each file the scan

@@ -28,9 +28,9 @@ from . import lastpack
 from .cache import CACHE_FILE_NAME, PathRecord, TokenCache, default_cache_dir
 from .counting import FileCount
 from .derived import DerivedStore, variant_key
-from .fs import ReadRefused, read_vetted
+from .fs import ReadRefused, read_vetted, split_stat_key, stat_key
 from .ignore import IgnoreRules
-from .model import FileState, Sums, TokenState, WorkspaceModel, split_stat_key, stat_key
+from .model import FileState, Sums, TokenState, WorkspaceModel
 from .options import PackOptions
 from .pack import PackFormat, render, segment_tokens
 from .packing import (
@@ -372,7 +372,7 @@ class Engine:
                 and old is not None
                 and old.hash is not None
                 and old.size == ff.size
-                and old.stat == stat_key(ff.mtime_ns, ff.ctime_ns, ff.ino)
+                and old.stat == ff.stat
                 and not old.racy
                 and old.state in (TokenState.EXACT, TokenState.SKIPPED)
             ):
@@ -817,18 +817,12 @@ class _Stat(Protocol):
     @property
     def size(self) -> int: ...
     @property
-    def mtime_ns(self) -> int: ...
-    @property
-    def ino(self) -> int: ...
-    @property
-    def ctime_ns(self) -> int: ...
+    def stat(self) -> int: ...
 
 
 def _seen(seen: _Stat, **fields: Any) -> FileState:
     """A file's state from what was seen of it, plus ``fields`` (hash, tokens, state, ...)."""
-    return FileState(
-        seen.rel, seen.size, stat=stat_key(seen.mtime_ns, seen.ctime_ns, seen.ino), **fields
-    )
+    return FileState(seen.rel, seen.size, stat=seen.stat, **fields)
 
 
 def _estimate(ff: FoundFile) -> FileState:

@@ -80,4 +80,4 @@ def _classify(rel: str, st: os.stat_result, max_size: int) -> tuple[list[FoundFi
         return [], [Skipped(rel, SkipReason.BINARY, "extension")]
     if st.st_size > max_size:
         return [], [Skipped(rel, SkipReason.TOO_LARGE, f"{st.st_size} bytes > {max_size}")]
-    return [FoundFile(rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)], []
+    return [FoundFile.of(rel, st)], []

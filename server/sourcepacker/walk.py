@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
 
-from .fs import SkipReason, is_binary_name, is_inside, special_kind
+from .fs import SkipReason, is_binary_name, is_inside, special_kind, stat_key
 from .ignore import DirRules, IgnoreRules, as_match_text
 
 __all__ = [
@@ -43,11 +43,15 @@ class FoundFile:
 
     rel: str
     size: int
-    mtime_ns: int
-    ino: int
-    #: The inode change time: moves on every write, rename or ``os.utime``, so an edit whose
-    #: mtime was put back (``cp -p``, ``rsync -t``, ``tar``) is still seen.
-    ctime_ns: int = 0
+    #: :func:`fs.stat_key` of its mtime, ctime and inode: one int instead of three keeps a
+    #: walk's list of 100k files ~10 MB smaller. The ctime moves on every write, rename or
+    #: ``os.utime``, so an edit whose mtime was put back (``cp -p``, ``rsync -t``, ``tar``) is
+    #: still seen.
+    stat: int
+
+    @classmethod
+    def of(cls, rel: str, st: os.stat_result) -> FoundFile:
+        return cls(rel, st.st_size, stat_key(st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
 
 
 @dataclass(slots=True, frozen=True)
@@ -262,9 +266,7 @@ class _Walker:
                 if st.st_size > max_size:
                     skipped.append(Skipped(rel, SkipReason.TOO_LARGE, f"{st.st_size} bytes"))
                 else:
-                    files.append(
-                        FoundFile(rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
-                    )
+                    files.append(FoundFile.of(rel, st))
 
     def _subdir(
         self, entry: os.DirEntry[str], rel: str, rules: DirRules, included: bool, out: _Out
@@ -321,7 +323,7 @@ class _Walker:
         elif st.st_size > self.max_size:
             out.skipped.append(Skipped(rel, SkipReason.TOO_LARGE, f"{st.st_size} bytes"))
         else:
-            out.files.append(FoundFile(rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
+            out.files.append(FoundFile.of(rel, st))
 
 
 def walk(

@@ -1,18 +1,27 @@
 """What one file costs in memory: the model and the cache's in-memory structures.
 
-    python tests/bench/bench_memory.py [--corpus gen100k]
+    python tests/bench/bench_memory.py [--corpus gen100k] [--daemon --runs 3]
 
 Builds the cache with one cold ``sourcepacker tokens`` run (kept in .bench/cache-CORPUS), then,
 in a fresh process: RSS before and after restoring an engine from that cache and rescanning,
-and a breakdown by structure (each object counted once, in the first structure that reaches
-it, with ``sys.getsizeof``). Figures only; nothing is asserted.
+after a save, and a breakdown by structure (each object counted once, in the first structure
+that reaches it, with ``sys.getsizeof``).
+
+``--daemon``: the daemon's own RSS (VmRSS of ``sourcepacker serve``, VmHWM its peak) once a
+cold open of the tree is exact and its delayed cache write done, then after a warm restart on
+that cache, as VS Code opens it (bench_daemon.py's client); medians of ``--runs``. Figures
+only; nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -89,11 +98,51 @@ engine.close()
 """
 
 
+#: Longer than session.SAVE_AFTER_QUIET_SECONDS: the delayed cache write (and the heap trim
+#: after it) is part of the state measured.
+SETTLE_SECONDS = 3.0
+
+
+async def _daemon_rss(root: Path, cache: Path, log: Path) -> tuple[float, float]:
+    from bench_daemon import mem_kb, open_session, wait_exact
+
+    client, uri, _t0 = await open_session(root, cache, log)
+    await wait_exact(client, uri)
+    await asyncio.sleep(SETTLE_SECONDS)
+    mem = mem_kb(client.proc.pid)
+    await client.stop()
+    return mem["VmRSS"] / 1024, mem["VmHWM"] / 1024
+
+
+def measure_daemon(root: Path, runs: int) -> None:
+    """Cold open then warm restart, ``runs`` times; prints medians in MB."""
+    log = BENCH / "logs" / f"memory-daemon-{root.name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": []}
+    for _ in range(runs):
+        cache = Path(tempfile.mkdtemp(prefix="sp-memory-"))
+        try:
+            for phase in ("cold", "warm"):
+                rows[phase].append(asyncio.run(_daemon_rss(root, cache, log)))
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+    for phase, got in rows.items():
+        rss = statistics.median(r for r, _ in got)
+        hwm = statistics.median(h for _, h in got)
+        each = ", ".join(f"{r:.0f}" for r, _ in got)
+        print(f"daemon {phase:<4}: VmRSS {rss:.0f} MB (runs {each}), VmHWM {hwm:.0f} MB")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default="gen100k")
+    parser.add_argument("--daemon", action="store_true", help="the daemon's RSS, cold and warm")
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
     root = corpus(args.corpus)
+    if args.daemon:
+        measure_daemon(root, args.runs)
+        return 0
     cache_dir = BENCH / f"cache-{args.corpus}"
     if not any(cache_dir.glob("*.msgpack")):
         cmd = [sys.executable, "-m", "sourcepacker", "tokens", str(root), "--json"]

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sourcepacker.model import (
-    FileState,
-    Sums,
-    TokenState,
-    WorkspaceModel,
-    estimate_tokens,
-    split_stat_key,
-    stat_key,
-)
+from sourcepacker.fs import split_stat_key, stat_key
+from sourcepacker.model import FileState, Sums, TokenState, WorkspaceModel, estimate_tokens
 from sourcepacker.selection import ROOT
 from sourcepacker.walk import SkipReason
 

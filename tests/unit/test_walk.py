@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from sourcepacker.fs import stat_key
 from sourcepacker.ignore import IgnoreRules
 from sourcepacker.walk import (
     FoundFile,
@@ -43,7 +44,7 @@ def test_lists_files_with_stat_and_skips_ignored(tmp_path: Path) -> None:
     assert rels(result) == [".gitignore", "a.py", "src/b.py"]
     st = (tmp_path / "a.py").stat()
     assert result.files[1] == FoundFile(
-        "a.py", st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns
+        "a.py", st.st_size, stat_key(st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     )
     assert result.ignored == 2  # c.log and node_modules/, which is not descended
     assert result.dirs == 2
