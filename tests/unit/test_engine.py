@@ -323,6 +323,28 @@ def test_overlay_counts_the_buffer_until_dropped(
     assert engine.model.files["a.txt"].tokens == 2
 
 
+def test_saved_snapshot_holds_only_what_a_restart_may_trust(
+    tmp_path: Path, engine_factory: Callable[..., Engine]
+) -> None:
+    root = make_tree(tmp_path / "ws", {"a.txt": "one\n", "b.txt": "two\n"})
+    (root / "img.dat").write_bytes(b"GIF\0\1")
+    age(root)
+    engine = scanned(engine_factory, root)
+    engine.set_overlay("a.txt", "one two three four\n")
+    snapshot = dict(engine.path_snapshot())
+    assert set(snapshot) == {"b.txt", "img.dat"}  # an editor buffer is not the disk's
+    assert snapshot["img.dat"].skip == "binary"  # stays skipped without being read again
+    assert engine.drop_overlay("a.txt")
+    engine.cache.paths_changed()
+    assert engine.cache.save()  # before the rescan that puts the disk's count back
+    restarted = engine_factory(root)
+    assert restarted.cache.paths == {}  # handed to the model, not kept twice
+    assert restarted.model.files["b.txt"].state is TokenState.EXACT
+    report = restarted.scan()
+    assert report.read == 1  # a.txt: the buffer's state carried no stat to trust
+    assert counts(restarted)["a.txt"] == counts(restarted)["b.txt"] == 2
+
+
 def test_targeted_scan_limits_removal_to_its_paths(
     tmp_path: Path, engine_factory: Callable[..., Engine]
 ) -> None:
