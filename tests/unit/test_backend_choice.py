@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -220,7 +221,6 @@ def _mapped_kb(path: str) -> int:
 @needs_rs_bpe
 @pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="Linux only")
 def test_rs_bpe_pages_are_released_and_counting_still_works() -> None:
-    import os
 
     from rs_bpe import bpe
 
@@ -232,3 +232,23 @@ def test_rs_bpe_pages_are_released_and_counting_still_works() -> None:
     memory.release_file_pages(None)
     memory.release_file_pages("/nonexistent.so")
     memory.trim_heap()
+
+
+@needs_rs_bpe
+def test_counting_with_rs_bpe_never_loads_tiktoken(tmp_path: Path) -> None:
+    """tiktoken's o200k_base costs ~50 MB of RSS: only a text rs-bpe refuses may load it."""
+    import subprocess
+    import sys
+
+    (tmp_path / "a.py").write_text("print('hello')\n" * 100)
+    probe = (
+        "import sys; from pathlib import Path; from sourcepacker.engine import Engine;"
+        "from sourcepacker.settings import Settings;"
+        f"e = Engine(Path({str(tmp_path)!r}), Settings(), cache=None);"
+        "e.scan(persist=False); e.count_text('x' * 10); e.close();"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'tiktoken'))"
+    )
+    env = {**os.environ, "SOURCEPACKER_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
