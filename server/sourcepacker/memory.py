@@ -36,7 +36,8 @@ def release_file_pages(path: str | None) -> None:
     rs-bpe compiles its vocabularies into its extension (50 MB) and reads one once, building
     the tokenizer: 31 MB of o200k_base's pages then stay mapped, counted in RSS although never
     read again (65 MB → 34 MB after the call, 6 ms). They stay in the page cache, so a later
-    read costs minor faults, not disk reads.
+    read costs minor faults, not disk reads. Advisory: pages that another process maps too
+    (a second daemon, a worker process) stay resident, counted in each RSS but held once.
     """
     libc = _libc()
     if path is None or libc is None:

@@ -205,29 +205,14 @@ def test_engine_counts_alike_with_each_backend_and_pool(
     assert {rel: f.tokens for rel, f in engine.model.files.items()} == expected
 
 
-def _mapped_kb(path: str) -> int:
-    """RSS (kB) of ``path``'s mappings in this process, from /proc/self/smaps."""
-    total, current = 0, ""
-    with open("/proc/self/smaps") as smaps:
-        for line in smaps:
-            fields = line.split()
-            if "-" in fields[0] and not fields[0].endswith(":"):
-                current = fields[-1] if len(fields) >= 6 else ""
-            elif fields[0] == "Rss:" and current == path:
-                total += int(fields[1])
-    return total
-
-
 @needs_rs_bpe
-@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="Linux only")
-def test_rs_bpe_pages_are_released_and_counting_still_works() -> None:
-
+def test_rs_bpe_counts_after_its_pages_are_released() -> None:
+    """The page-out is advisory (pages other processes map stay resident: no RSS assertion
+    here, pytest's workers share them) and never changes what is computed."""
     from rs_bpe import bpe
 
-    count = RsBpeBackend().counter("cl100k_base")
-    path = os.path.realpath(bpe.__file__)
-    memory.release_file_pages(path)  # again: idempotent
-    assert _mapped_kb(path) < 8 * 1024  # the vocabulary's ~20-30 MB are not resident
+    count = RsBpeBackend().counter("cl100k_base")  # released once built
+    memory.release_file_pages(bpe.__file__)  # again: harmless
     assert count("hello world") == 2
     memory.release_file_pages(None)
     memory.release_file_pages("/nonexistent.so")
