@@ -411,8 +411,14 @@ def _run_pack(args: argparse.Namespace) -> int:
             engine.set_checked(_output_rels(root, args.output), False)
 
         if _streams(args, options):
-            # The pack streams while the scan counts, one file behind its workers.
-            report, result, written = _scan_and_stream(engine, args, options, scan_paths, select)
+            # The pack streams while the scan counts, one file behind its workers. Plain paths
+            # are ticked first, so the scan counts them first; a profile needs the walk.
+            if not args.profile:
+                select()
+            after_walk = select if args.profile else None
+            report, result, written = _scan_and_stream(
+                engine, args, options, scan_paths, after_walk
+            )
         else:
             report = _scan(engine, args, scan_paths)
             select()
@@ -460,7 +466,7 @@ def _scan_and_stream(
     args: argparse.Namespace,
     options: PackOptions,
     paths: list[str] | None,
-    select: Callable[[], None],
+    select: Callable[[], None] | None,
 ) -> tuple[ScanReport, PackResult, list[str]]:
     from .progress import progress_listener
 
