@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 
 import xxhash
 
-from . import gitctx, lastpack, profiles
+from . import gitctx, lastpack, legacy, profiles
 from .cache import CACHE_FILE_NAME, PathRecord, TokenCache, default_cache_dir
 from .counting import FileCount
 from .derived import DerivedStore, variant_key
@@ -38,6 +38,7 @@ from .packing import Context, PackResult, pack_files, sections_for, shape_file
 from .pool import TokenizerPool
 from .selection import ROOT, Selection
 from .settings import Settings
+from .store import TokenStore, default_store_dir
 from .targeted import walk_path
 from .walk import FoundFile, Skipped, SkipReason, walk
 
@@ -148,8 +149,7 @@ class Engine:
         self._buffer_counts: OrderedDict[tuple[str, int, int], int] = OrderedDict()
         self.rules = self._make_rules()
         if cache is None:
-            cache_dir = default_cache_dir(self.root, self.settings.cache_dir)
-            cache = TokenCache.load(cache_dir / CACHE_FILE_NAME)
+            cache = _default_cache(self.root, self.settings.cache_dir)
         self.cache = cache
         self._pool_factory = pool_factory
         self._pool = pool_factory(self.settings)
@@ -780,6 +780,19 @@ def _estimate(ff: FoundFile) -> FileState:
 def _record(f: FileState, racy: bool = False) -> PathRecord:
     skip = f.skip.value if f.skip else ""
     return PathRecord(f.size, f.mtime_ns, f.ino, f.hash or 0, racy, skip, f.ctime_ns)
+
+
+def _default_cache(root: Path, override: str | None) -> TokenCache:
+    """The workspace's own cache file over the store shared by every workspace.
+
+    A workspace new to this cache takes the counts of its old in-tree cache once (legacy.py).
+    """
+    path = default_cache_dir(root, override) / CACHE_FILE_NAME
+    fresh = not path.exists()
+    cache = TokenCache.load(path, shared=TokenStore(default_store_dir(override)))
+    if fresh:
+        legacy.import_in_tree(root, cache)
+    return cache
 
 
 def _pool_settings(s: Settings) -> tuple[str, str, int, str]:
