@@ -28,6 +28,7 @@ from sourcepacker.store import (
     SHARD_BITS,
     STORE_DIR_NAME,
     TokenStore,
+    _Shard,
     default_store_dir,
     encode_shard,
     merge,
@@ -72,16 +73,21 @@ def test_merge_is_a_union_where_the_newer_day_wins() -> None:
     day = today()
     on_disk = {1: packed(5, day - 3), 2: packed(6, day - 1)}
     mine = [(1, packed(5, day)), (2, packed(6, day - 2)), (3, packed(7, day))]
-    assert merge(on_disk, mine) == {1: packed(5, day), 2: packed(6, day - 1), 3: packed(7, day)}
+    merged = merge(_Shard.from_table(on_disk), mine).table()
+    assert merged == {1: packed(5, day), 2: packed(6, day - 1), 3: packed(7, day)}
 
 
 def test_merge_evicts_unused_then_oldest_beyond_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     day = today()
     table = {1: packed(1, day - MAX_AGE_DAYS - 1), 2: packed(1, day - MAX_AGE_DAYS)}
-    assert merge(table, []) == {2: packed(1, day - MAX_AGE_DAYS)}
-    monkeypatch.setattr(store_mod, "SHARD_CAP", 2)
-    table = {1: packed(1, day - 5), 2: packed(1, day), 3: packed(1, day - 1)}
-    assert merge(table, [(4, packed(1, day - 9))]) == {2: packed(1, day), 3: packed(1, day - 1)}
+    assert merge(_Shard.from_table(table), []).table() == {2: packed(1, day - MAX_AGE_DAYS)}
+    monkeypatch.setattr(store_mod, "SHARD_CAP", 32)  # past it, down to 30 (15/16)
+    table = {k: packed(1, day - k % 20) for k in range(32)}
+    assert merge(_Shard.from_table(table), []).table() == table  # at the cap: nothing goes
+    merged = merge(_Shard.from_table(table), [(99, packed(1, day)), (98, packed(1, day - 25))])
+    assert len(merged.days) == 30
+    assert max(day - d for d in merged.days) == 16  # the oldest went first: ages 25, 19, 18, 17
+    assert 99 in merged.table() and 98 not in merged.table()
 
 
 def test_a_save_merges_with_what_another_process_saved(tmp_path: Path) -> None:
@@ -162,10 +168,13 @@ def test_a_damaged_shard_is_discarded_with_one_warning_and_rebuilt(
     with caplog.at_level(logging.WARNING):
         assert reader.get(ENC, digest_in(0, 1), 10) is None
         assert reader.get(ENC, digest_in(0, 2), 10) is None  # the same shard: no second warning
+        assert reader.save()  # rebuilt, though nothing new falls in it
     assert len(caplog.records) == 1 and "damaged token store shard" in caplog.text
+    caplog.clear()
     reader.add(ENC, digest_in(0, 3), 10, 3)
     assert reader.save()
     assert TokenStore(tmp_path).get(ENC, digest_in(0, 3), 10) == 3
+    assert not caplog.records
 
 
 def test_an_impossible_count_is_never_returned(tmp_path: Path) -> None:
@@ -294,3 +303,23 @@ def test_an_old_checksummed_v3_cache_is_imported(tmp_path: Path) -> None:
     engine = Engine(root, Settings(pool_size=2), pool_factory=lambda s: FakePool())
     assert engine.scan().tokenized == 0
     engine.close()
+
+
+def test_merge_keeps_hash_order_and_matches_a_dict_union() -> None:
+    """Property: the array merge equals the obvious dict union, in (hash, size) order."""
+    import random
+
+    rnd = random.Random(5)
+    day = today()
+    for _ in range(50):
+        keys = [content_key(rnd.randrange(8), rnd.randrange(1, 4)) for _ in range(12)]
+        base = {k: packed(rnd.randrange(1, 5) + 4, day - rnd.randrange(3)) for k in keys[:8]}
+        items = {k: packed(rnd.randrange(1, 5) + 4, day - rnd.randrange(3)) for k in keys[4:]}
+        expected = dict(base)
+        for k, v in items.items():
+            if k not in expected or v & 0xFFFF > expected[k] & 0xFFFF:
+                expected[k] = v
+        merged = merge(_Shard.from_table(base), list(items.items()))
+        assert merged.table() == expected
+        order = list(zip(merged.hashes, merged.sizes, strict=True))
+        assert order == sorted(order)
