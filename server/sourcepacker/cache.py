@@ -1,7 +1,9 @@
-"""The token cache and the path snapshot, kept in memory and persisted atomically.
+"""One workspace's cache: its path snapshot and its token counts, persisted atomically.
 
 Token counts are content-addressed — ``(encoding, xxh3_64, size) → tokens`` — so identical files
-anywhere count once and a renamed file is never re-tokenized. The path snapshot
+anywhere count once and a renamed file is never re-tokenized. The counts a workspace uses are
+kept in its own file, so a warm run reads that one file; a miss asks the store shared by every
+workspace (store.py, ``shared``), and a new count goes to both. The path snapshot
 ``path → (size, mtime_ns, inode, hash)`` lets a restarted process skip unchanged files without
 reading them, as git's index does. Both live in one msgpack file written to a temp file, fsynced
 and ``os.replace``d, so a crash mid-write leaves the old file or the new one, never a torn one.
