@@ -238,8 +238,9 @@ class TokenStore:
                 pending, self._pending = self._pending, {}
                 for encoding, _index in self._damaged:
                     pending.setdefault(encoding, {})
-            if not pending:
-                return False
+                if not pending:
+                    self._loaded.clear()
+                    return False
             ok = True
             for encoding, entries in pending.items():
                 if not self._merge_encoding(encoding, entries):
