@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 
 import xxhash
 
-from . import gitctx, lastpack, legacy, profiles
+from . import gitctx, lastpack, profiles
 from .cache import CACHE_FILE_NAME, PathRecord, TokenCache, default_cache_dir
 from .counting import FileCount
 from .derived import DerivedStore, variant_key
@@ -791,6 +791,8 @@ def _default_cache(root: Path, override: str | None) -> TokenCache:
     fresh = not path.exists()
     cache = TokenCache.load(path, shared=TokenStore(default_store_dir(override)))
     if fresh:
+        from . import legacy  # once per workspace: warm runs do not import it
+
         legacy.import_in_tree(root, cache)
     return cache
 

@@ -34,7 +34,6 @@ import os
 import re
 import sys
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
@@ -82,14 +81,19 @@ class StoreDamaged(ValueError):
     """A shard that must not be trusted; the message says why, on one line."""
 
 
-@dataclass
 class _Shard:
     """One shard: parallel arrays sorted by ``(hash, size)``."""
 
-    hashes: array.array[int]
-    sizes: array.array[int]
-    tokens: array.array[int]
-    days: array.array[int]
+    __slots__ = ("days", "hashes", "sizes", "tokens")
+
+    def __init__(
+        self,
+        hashes: array.array[int],
+        sizes: array.array[int],
+        tokens: array.array[int],
+        days: array.array[int],
+    ) -> None:
+        self.hashes, self.sizes, self.tokens, self.days = hashes, sizes, tokens, days
 
     @classmethod
     def from_table(cls, table: dict[int, int]) -> _Shard:
