@@ -20,27 +20,37 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import xxhash
 
-from . import gitctx, lastpack, profiles
+from . import lastpack
 from .cache import CACHE_FILE_NAME, PathRecord, TokenCache, default_cache_dir
 from .counting import FileCount
 from .derived import DerivedStore, variant_key
 from .fs import ReadRefused, read_vetted
 from .ignore import IgnoreRules
-from .listing import DirEntry, list_dir
 from .model import FileState, Sums, TokenState, WorkspaceModel
 from .options import PackOptions
-from .pack import PackFile, PackFormat, render, segment_tokens
-from .packing import Context, PackResult, pack_files, sections_for, shape_file
+from .pack import PackFormat, render, segment_tokens
+from .packing import (
+    Context,
+    PackResult,
+    Source,
+    pack_files,
+    sections_for,
+    shape_file,
+    stream_files,
+)
 from .pool import TokenizerPool
 from .selection import ROOT, Selection
 from .settings import Settings
 from .store import TokenStore, default_store_dir
-from .targeted import walk_path
 from .walk import FoundFile, Skipped, SkipReason, walk
+
+if TYPE_CHECKING:  # each imported where used: a CLI pack needs none of them (~10 ms of start-up)
+    from . import profiles
+    from .listing import DirEntry
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +156,7 @@ class Engine:
         self.model = WorkspaceModel()
         self.stats = EngineStats()
         self.overlays: dict[str, str] = {}
+        self._prepared: PackOptions | None = None
         self._buffer_counts: OrderedDict[tuple[str, int, int], int] = OrderedDict()
         self.rules = self._make_rules()
         if cache is None:
@@ -282,6 +293,8 @@ class Engine:
         found: list[FoundFile] = []
         skipped: list[Skipped] = []
         for rel in paths:
+            from .targeted import walk_path
+
             sub_found, sub_skipped = walk_path(
                 self.root, rel, self.rules, max_size=self.settings.max_file_size, cancel=cancel
             )
@@ -373,17 +386,24 @@ class Engine:
 
         total, done = len(rels), 0
         listener.progress(0, total)
+        prepared = self._prepared
+        shape = None
+        store = None if prepared is None else self._store(prepared)
+        if prepared is not None and store is not None:
+            shape = (prepared.transforms, prepared.mask_secrets)
         batches = self._pool.count_files(
-            str(self.root), rels, lookup, cancel, max_size=self.settings.max_file_size
+            str(self.root), rels, lookup, cancel, max_size=self.settings.max_file_size, shape=shape
         )
         for batch in batches:
-            merged = self._merge(batch, report)
+            merged = self._merge(batch, report, store)
             done += len(batch)
             listener.counted(merged)
             listener.progress(done, total)
             self.cache.maybe_flush()
 
-    def _merge(self, batch: list[FileCount], report: ScanReport) -> list[FileState]:
+    def _merge(
+        self, batch: list[FileCount], report: ScanReport, store: DerivedStore | None = None
+    ) -> list[FileState]:
         now = time.time_ns()
         merged: list[FileState] = []
         records: dict[str, PathRecord] = {}
@@ -408,6 +428,11 @@ class Engine:
                     else:
                         report.tokenized += 1
                         self.cache.put(self.encoding, fc.hash, fc.size, fc.tokens)
+                    if fc.shaped is not None and store is not None:
+                        store.put(fc.hash, fc.size, fc.shaped.derived)
+                        if fc.shaped.derived.text is not None:
+                            sh = fc.shaped
+                            self.cache.put(self.encoding, sh.digest, sh.size, sh.tokens)
                     state = _seen(fc, hash=fc.hash, tokens=fc.tokens, state=TokenState.EXACT)
                 self.model.put(state)
                 merged.append(state)
@@ -504,6 +529,8 @@ class Engine:
         self, rel: str, *, include_skipped: bool = False, new_files: frozenset[str] = frozenset()
     ) -> list[DirEntry] | None:
         with self._lock:
+            from .listing import list_dir
+
             return list_dir(self.model, rel, include_skipped=include_skipped, new_files=new_files)
 
     def file_tokens(self) -> list[tuple[str, int, str]]:
@@ -581,11 +608,15 @@ class Engine:
 
     def save_profile(self, name: str) -> profiles.ProfileInfo:
         with self._lock:
+            from . import profiles
+
             return profiles.save(self.root, name, self.model)
 
     def load_profile(self, name: str) -> list[str]:
         """Apply profile ``name``; returns the selected files that are new since it was saved."""
         with self._lock:
+            from . import profiles
+
             return profiles.load(self.root, name, self.model)
 
     # --- packing ----------------------------------------------------------------------------
@@ -601,10 +632,13 @@ class Engine:
         *,
         paths: Sequence[str] | None = None,
         remember: bool = True,
+        write: Callable[[bytes], object] | None = None,
     ) -> PackResult:
         """Pack ``paths`` (files or folders), or the current selection when None.
 
         ``remember``: record the packed files' hashes for the next ``since_last`` pack.
+        ``write``: stream the prompt there as it is made (:func:`packing.stream_files`; not
+        with ``split_tokens`` or ``since_last``); the result then holds no text.
         Raises :class:`gitctx.GitError` when git context is asked for outside a repository.
         """
         options = options or PackOptions(format=self.settings.format)
@@ -614,17 +648,29 @@ class Engine:
             else:
                 candidates = self.model.files_under(list(paths) or [ROOT])
         rels = sorted(f.rel for f in candidates if f.state is not TokenState.SKIPPED)
+        from . import gitctx
+
         context = Context(
             git_diff=gitctx.diff(self.root, rels) if options.diff else "",
             git_log=gitctx.log(self.root, options.log) if options.log else "",
             last=lastpack.load(self.cache_dir) if options.since_last else None,
             store=self._store(options),
         )
-        result = pack_files(candidates, self.read_text, self.count_text, options, context)
+        if write is not None:
+            result = stream_files(
+                candidates, self.read_text, self.count_text, write, options, context
+            )
+        else:
+            result = pack_files(candidates, self.read_text, self.count_text, options, context)
         if remember:
             lastpack.save(self.cache_dir, result.hashes)
         self.cache.save()
         return result
+
+    def prepare_packs(self, options: PackOptions | None) -> None:
+        """Scans from now on also shape each file they tokenize as ``options`` would (mask,
+        transforms), on the pool's workers, so a pack after a cold scan finds it done."""
+        self._prepared = options
 
     def _store(self, options: PackOptions) -> DerivedStore | None:
         variant = variant_key(options.transforms, options.mask_secrets)
@@ -664,16 +710,14 @@ class Engine:
             if seg is None:
                 if not read and f.rel not in overlaid:
                     return None
-                got = self.read_text(f.rel)
-                if got is None:
+                src = self.read_text(f.rel)
+                if src is None:
                     if f.hash is not None:
                         self._segments[key] = UNREADABLE
                     continue  # unreadable: pack() reports it skipped and packs nothing
-                text, tokens = got
-                data = text.encode("utf-8", "surrogatepass")
-                digest = xxhash.xxh3_64_intdigest(data)
-                shaped, n, _ = shape_file(f.rel, text, tokens, digest, len(data), options, store)
-                seg = segment_tokens(fmt, PackFile(f.rel, shaped, n), self.count_text)
+                packed, _ = shape_file(f.rel, src, options, store)
+                seg = segment_tokens(fmt, packed, self.count_text)
+                digest = src.digest
                 if digest == f.hash and f.rel not in overlaid:
                     if len(self._segments) > 200_000:  # bounded: a few MB at most
                         self._segments.clear()
@@ -701,13 +745,18 @@ class Engine:
             self.cache.put(self.encoding, digest, size, tokens)
         return tokens
 
-    def read_text(self, rel: str) -> tuple[str, int | None] | None:
-        """The text to pack for ``rel`` and its exact count when the cache still applies."""
+    def read_text(self, rel: str) -> Source | None:
+        """The text to pack for ``rel``, its content key, and its exact count when cached."""
         with self._lock:
             overlay = self.overlays.get(rel)
             f = self.model.files.get(rel)
         if overlay is not None:
-            return overlay, f.tokens if f is not None else None
+            data = overlay.encode("utf-8", "surrogatepass")
+            digest = xxhash.xxh3_64_intdigest(data)
+            tokens = self.cache.get(self.encoding, digest, len(data))
+            if tokens is None and f is not None and f.hash == digest:
+                tokens = f.tokens
+            return Source(overlay, tokens, digest, len(data))
         try:
             # Vetted as a scan reads (fs.read_vetted): whatever the name points at now, only a
             # regular file inside the folder, within the size cap, is ever packed.
@@ -717,8 +766,10 @@ class Engine:
             text = data.decode("utf-8")
         except (OSError, ReadRefused, UnicodeDecodeError):
             return None
-        tokens = self.cache.get(self.encoding, xxhash.xxh3_64_intdigest(data), len(data))
-        return text, tokens
+        digest = xxhash.xxh3_64_intdigest(data)
+        return Source(
+            text, self.cache.get(self.encoding, digest, len(data)), digest, len(data), data
+        )
 
     def close(self) -> None:
         self._pool.close()
