@@ -10,8 +10,9 @@ each on disk): what makes its warm load independent of the size of the store.
 Layout: one folder per encoding, ``SHARDS`` shard files in it, chosen by the digest's top bits.
 A shard is the ``SPSTORE`` header (xxh3_64 of the body) then a msgpack array whose fields are
 little-endian arrays (hashes, sizes, counts, last-use days), sorted by hash. Loading one is a
-checksum and four ``array.frombytes`` (a million entries: 45 ms CPU, where today's msgpack list
-of tuples costs 0.49 s to decode and 1.67 s with its checks), and a lookup is a ``bisect``. A
+checksum and four ``array.frombytes`` (a million entries: 38–49 ms CPU, where the workspace
+file's msgpack list of tuples costs 0.49 s to decode and 1.8–2.1 s with its checks;
+tests/bench/bench_store.py), and a lookup is a ``bisect``. A
 shard is loaded on the first miss that falls in it and dropped after each save, so an edit in
 a store of 2M entries reads one ~0.8 MB shard; a cold scan of a new workspace loads them all
 (~26 bytes an entry in memory) until its save.
@@ -58,9 +59,9 @@ log = logging.getLogger(__name__)
 
 STORE_VERSION = 1
 #: The store's folder under the cache base (the version in the name: a new layout never reads
-#: an old one, and the old one ages out with the rest of the user cache).
+#: an old one).
 STORE_DIR_NAME = f"tokens-v{STORE_VERSION}"
-#: 64 shards: at MAX_ENTRIES a shard holds ~31k entries (~0.8 MB, 1.4 ms to load); a cold scan
+#: 64 shards: at MAX_ENTRIES a shard holds ~31k entries (~0.8 MB, 0.4–0.7 ms to load); a cold scan
 #: rewrites at most 64 files at its end.
 SHARD_BITS = 6
 SHARDS = 1 << SHARD_BITS
@@ -184,7 +185,8 @@ class TokenStore:
         if not (0 < tokens <= size if size else tokens == 0) or size > MAX_SANE_SIZE:
             self._discard(encoding, digest >> (64 - SHARD_BITS), f"impossible entry {tokens}")
             return None
-        self._note(encoding, digest, size, tokens)  # used today: its day moves forward
+        if shard.days[i] != today():  # used today: its day moves forward at the next save
+            self._note(encoding, digest, size, tokens)
         return tokens
 
     def add(self, encoding: str, digest: int, size: int, tokens: int) -> None:

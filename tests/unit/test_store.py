@@ -323,3 +323,15 @@ def test_merge_keeps_hash_order_and_matches_a_dict_union() -> None:
         assert merged.table() == expected
         order = list(zip(merged.hashes, merged.sizes, strict=True))
         assert order == sorted(order)
+
+
+def test_a_count_used_from_the_store_moves_its_day_forward(tmp_path: Path) -> None:
+    path = shard_path(tmp_path, ENC, 0)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(encode_shard({content_key(digest_in(0, 1), 10): packed(4, today() - 20)}))
+    user = TokenStore(tmp_path)
+    assert user.get(ENC, digest_in(0, 1), 10) == 4
+    assert user.pending == 1 and user.save()
+    again = TokenStore(tmp_path)
+    assert again.get(ENC, digest_in(0, 1), 10) == 4
+    assert again.pending == 0  # already today's: nothing to write
