@@ -159,7 +159,7 @@ class TokenCache:
             return cache
         cache.real_dir = os.path.realpath(path.parent)
         try:
-            data, _st = read_vetted(cache.real_dir, os.fspath(path), MAX_CACHE_BYTES)
+            data, st = read_vetted(cache.real_dir, os.fspath(path), MAX_CACHE_BYTES)
         except FileNotFoundError:
             return cache
         except (OSError, ReadRefused) as exc:  # a FIFO, a device, a link out, too large
@@ -175,6 +175,9 @@ class TokenCache:
             log.warning("%s; discarding it and rebuilding", cache.load_error)
             return cache
         cache.tokens, cache.paths = tokens, paths
+        if st.st_mtime < time.time() - 86400:  # in use: a sweep must not take it (store.py)
+            with contextlib.suppress(OSError):
+                os.utime(path)
         return cache
 
     def get(self, encoding: str, digest: int, size: int) -> int | None:

@@ -23,6 +23,11 @@ merged (union; the newer last-use day wins), evicted (unused for ``MAX_AGE_DAYS`
 oldest beyond its share of ``MAX_ENTRIES``) and written atomically. Readers never take the lock:
 ``os.replace`` shows them the old shard or the new one. A shard that fails its checksum or holds
 an impossible entry is discarded with one warning and rebuilt by the next save.
+
+No litter: once a day at most, a save also removes the workspace folders beside the store
+(``<name>-<12 hex digits>``, holding a cache file and no sub-folder) whose files are all unused
+for ``MAX_AGE_DAYS``: clones and temporary checkouts that are gone. A workspace in use keeps its
+folder: loading its cache file moves that file's mtime forward once a day.
 """
 
 from __future__ import annotations
@@ -30,11 +35,14 @@ from __future__ import annotations
 import array
 import bisect
 import collections
+import contextlib
 import logging
 import os
 import re
+import stat
 import sys
 import threading
+import time
 from pathlib import Path
 
 import msgspec
@@ -75,6 +83,10 @@ MAX_SHARD_BYTES = 4 * 26 * SHARD_CAP + 4096
 #: evicts; tests/bench/bench_store.py), and the daemon's save must not hold its scans long.
 LOCK_TIMEOUT_SECONDS = 5.0
 _ENCODING_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+#: A workspace's folder in the cache base, as cache.default_cache_dir names it.
+_WORKSPACE_DIR = re.compile(r".+-[0-9a-f]{12}")
+#: In the store's folder: its mtime is the last sweep of the workspace folders.
+SWEEP_MARK = ".swept"
 _LITTLE = sys.byteorder == "little"
 
 
@@ -257,6 +269,8 @@ class TokenStore:
                             table.setdefault(key, packed)
             with self._lock:
                 self._loaded.clear()  # a read cache: shards reload on the next miss
+            if ok:
+                sweep_workspaces(self.directory.parent)
             return ok
 
     def _merge_encoding(self, encoding: str, entries: dict[int, int]) -> bool:
@@ -301,6 +315,54 @@ class TokenStore:
         except StoreDamaged as exc:
             self._discard(encoding, index, str(exc))
             return _empty()
+
+
+def sweep_workspaces(base: Path) -> list[str]:
+    """Remove the workspace folders of ``base`` unused for MAX_AGE_DAYS (once a day); their names.
+
+    Only folders that look like ours (see the module docstring); a folder with anything else in
+    it, a sub-folder or a link, is left alone.
+    """
+    mark = base / STORE_DIR_NAME / SWEEP_MARK
+    now = time.time()
+    try:
+        if now - mark.stat().st_mtime < 86400:
+            return []
+        mark.touch()
+    except FileNotFoundError:
+        with contextlib.suppress(OSError):
+            mark.touch()
+    except OSError:
+        return []
+    cutoff = now - MAX_AGE_DAYS * 86400
+    removed = []
+    with contextlib.suppress(OSError), os.scandir(base) as entries:
+        for entry in entries:
+            if _WORKSPACE_DIR.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    if _remove_if_unused(Path(entry.path), cutoff):
+                        removed.append(entry.name)
+    if removed:
+        log.info(
+            "removed %d workspace cache folders unused for %d days", len(removed), MAX_AGE_DAYS
+        )
+    return removed
+
+
+def _remove_if_unused(folder: Path, cutoff: float) -> bool:
+    files = list(folder.iterdir())
+    if not any(f.name.startswith("cache-v") for f in files):
+        return False
+    stats = [f.lstat() for f in files]
+    if (
+        any(not stat.S_ISREG(st.st_mode) for st in stats)
+        or max(st.st_mtime for st in stats) >= cutoff
+    ):
+        return False
+    for f in files:
+        f.unlink()
+    folder.rmdir()
+    return True
 
 
 def shard_path(directory: Path, encoding: str, index: int) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from sourcepacker.cache import (
     CACHE_FILE_NAME,
     DAY_BITS,
     MAX_AGE_DAYS,
+    TokenCache,
     content_key,
     default_cache_dir,
     encode_cache,
@@ -335,3 +337,40 @@ def test_a_count_used_from_the_store_moves_its_day_forward(tmp_path: Path) -> No
     again = TokenStore(tmp_path)
     assert again.get(ENC, digest_in(0, 1), 10) == 4
     assert again.pending == 0  # already today's: nothing to write
+
+
+def test_workspace_folders_unused_for_max_age_days_are_swept_once_a_day(tmp_path: Path) -> None:
+    from sourcepacker.store import sweep_workspaces
+
+    long_ago = time.time() - (MAX_AGE_DAYS + 1) * 86400
+
+    def folder(name: str, files: dict[str, str], old: bool = True) -> Path:
+        made = make_tree(tmp_path / name, files)
+        for p in [*made.rglob("*"), made]:
+            if old:
+                os.utime(p, (long_ago, long_ago))
+        return made
+
+    gone = folder("gone-0123456789ab", {CACHE_FILE_NAME: "x", "derived-1.msgpack": "y"})
+    used = folder("used-0123456789ab", {CACHE_FILE_NAME: "x"}, old=False)
+    mine = folder("notes-0123456789ab", {"todo.txt": "x"})  # no cache file: not ours
+    nested = folder("deep-0123456789ab", {CACHE_FILE_NAME: "x", "sub/f": "y"})
+    other = folder("photos", {CACHE_FILE_NAME: "x"})
+    (tmp_path / STORE_DIR_NAME).mkdir()
+    assert sweep_workspaces(tmp_path) == ["gone-0123456789ab"]
+    assert not gone.exists()
+    assert used.exists() and mine.exists() and nested.exists() and other.exists()
+    again = folder("late-0123456789ab", {CACHE_FILE_NAME: "x"})
+    assert sweep_workspaces(tmp_path) == []  # swept today already
+    assert again.exists()
+
+
+def test_loading_a_workspace_cache_marks_it_in_use(tmp_path: Path) -> None:
+    path = tmp_path / "ws-0123456789ab" / CACHE_FILE_NAME
+    cache = TokenCache.load(path)
+    cache.put(ENC, 1, 10, 2)
+    assert cache.save()
+    long_ago = time.time() - (MAX_AGE_DAYS + 1) * 86400
+    os.utime(path, (long_ago, long_ago))
+    TokenCache.load(path)
+    assert path.stat().st_mtime > time.time() - 3600
