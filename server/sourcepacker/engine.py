@@ -45,7 +45,7 @@ from .packing import (
 from .pool import TokenizerPool
 from .selection import ROOT, Selection
 from .settings import Settings
-from .store import TokenStore, default_store_dir
+from .store import default_store_dir, shared_store
 from .walk import FoundFile, Skipped, SkipReason, walk
 
 if TYPE_CHECKING:  # each imported where used: a CLI pack needs none of them (~10 ms of start-up)
@@ -840,7 +840,7 @@ def _default_cache(root: Path, override: str | None) -> TokenCache:
     """
     path = default_cache_dir(root, override) / CACHE_FILE_NAME
     fresh = not path.exists()
-    cache = TokenCache.load(path, shared=TokenStore(default_store_dir(override)))
+    cache = TokenCache.load(path, shared=shared_store(default_store_dir(override)))
     if fresh:
         from . import legacy  # once per workspace: warm runs do not import it
 

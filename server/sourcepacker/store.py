@@ -189,6 +189,9 @@ class TokenStore:
     def get(self, encoding: str, digest: int, size: int) -> int | None:
         if self.directory is None or not _ENCODING_NAME.fullmatch(encoding):
             return None
+        noted = self._pending.get(encoding, {}).get(content_key(digest, size))
+        if noted is not None:  # computed or used in this process, not saved yet
+            return noted >> DAY_BITS
         shard = self._shard(encoding, digest >> (64 - SHARD_BITS))
         i = shard.find(digest, size)
         if i < 0:
@@ -363,6 +366,20 @@ def _remove_if_unused(folder: Path, cutoff: float) -> bool:
         f.unlink()
     folder.rmdir()
     return True
+
+
+_stores: dict[Path, TokenStore] = {}
+_stores_lock = threading.Lock()
+
+
+def shared_store(directory: Path) -> TokenStore:
+    """The one TokenStore of ``directory`` in this process: a daemon's workspaces share what
+    each computed before any of them saves, and one lock holder merges for all."""
+    with _stores_lock:
+        store = _stores.get(directory)
+        if store is None:
+            store = _stores[directory] = TokenStore(directory)
+        return store
 
 
 def shard_path(directory: Path, encoding: str, index: int) -> Path:

@@ -374,3 +374,14 @@ def test_loading_a_workspace_cache_marks_it_in_use(tmp_path: Path) -> None:
     os.utime(path, (long_ago, long_ago))
     TokenCache.load(path)
     assert path.stat().st_mtime > time.time() - 3600
+
+
+def test_workspaces_of_one_process_share_counts_before_any_save(tmp_path: Path) -> None:
+    from sourcepacker.store import shared_store
+
+    store = shared_store(tmp_path / "s")
+    assert shared_store(tmp_path / "s") is store
+    one = TokenCache.load(tmp_path / "one" / CACHE_FILE_NAME, shared=store)
+    two = TokenCache.load(tmp_path / "two" / CACHE_FILE_NAME, shared=store)
+    one.put(ENC, 5, 10, 3)
+    assert two.get(ENC, 5, 10) == 3  # nothing saved yet
