@@ -15,12 +15,14 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import xxhash
 
-from .derived import Shaped, shape_text
-from .fs import ReadRefused, read_vetted
-from .walk import SkipReason, decode_text
+from .fs import ReadRefused, SkipReason, decode_text, read_vetted
+
+if TYPE_CHECKING:  # a worker process imports this module: derived (msgspec) only when shaping
+    from .derived import Shaped
 
 #: The read cap when a caller gives none (the default ``maxFileSize``).
 DEFAULT_MAX_SIZE = 2 * 1024 * 1024
@@ -98,7 +100,11 @@ def counted(
     result: FileCount, text: str, count: Callable[[str], int], shape: Shape | None
 ) -> FileCount:
     """``result`` with the count of ``text`` (a miss), and its shaped form when asked."""
-    shaped = None if shape is None else shape_text(result.rel, text, *shape, count)
+    shaped = None
+    if shape is not None:
+        from .derived import shape_text
+
+        shaped = shape_text(result.rel, text, *shape, count)
     return dataclasses.replace(result, tokens=count(text), from_cache=False, shaped=shaped)
 
 

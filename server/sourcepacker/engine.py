@@ -43,10 +43,11 @@ from .packing import (
     stream_files,
 )
 from .pool import TokenizerPool
+from .segments import SegmentMemo
 from .selection import ROOT, Selection
 from .settings import Settings
 from .store import default_store_dir, shared_store
-from .walk import FoundFile, Skipped, SkipReason, walk
+from .walk import FoundFile, Skipped, SkipReason, decode_text, walk
 
 if TYPE_CHECKING:  # each imported where used: a CLI pack needs none of them (~10 ms of start-up)
     from . import profiles
@@ -91,6 +92,22 @@ class _Quiet:
     def discovered(self, files: int) -> None: ...
     def progress(self, done: int, total: int) -> None: ...
     def counted(self, files: list[FileState]) -> None: ...
+
+
+class _Relay:
+    """A listener passing everything on to another one."""
+
+    def __init__(self, to: ScanListener) -> None:
+        self.to = to
+
+    def discovered(self, files: int) -> None:
+        self.to.discovered(files)
+
+    def progress(self, done: int, total: int) -> None:
+        self.to.progress(done, total)
+
+    def counted(self, files: list[FileState]) -> None:
+        self.to.counted(files)
 
 
 @dataclass
@@ -157,6 +174,10 @@ class Engine:
         self.stats = EngineStats()
         self.overlays: dict[str, str] = {}
         self._prepared: PackOptions | None = None
+        self._segment_store: SegmentMemo | None = None
+        #: A scan_and_pack's scan is counting: a pack's read waits for counts (_await_count).
+        self._following = False
+        self._counted = threading.Condition(self._lock)
         self._buffer_counts: OrderedDict[tuple[str, int, int], int] = OrderedDict()
         self.rules = self._make_rules()
         if cache is None:
@@ -370,7 +391,8 @@ class Engine:
         """Tokenize what the user is looking at before the rest."""
         with self._lock:
             selected = self.model.selection.is_selected
-            return sorted(rels, key=lambda rel: (not selected(rel), rel))
+            # The pack's order within each group: scan_and_pack's pack follows the workers.
+            return sorted(rels, key=lambda rel: (not selected(rel), rel.split("/")))
 
     def _count(
         self,
@@ -440,6 +462,8 @@ class Engine:
                 if fc.skip is not SkipReason.UNREADABLE:
                     records[state.rel] = _record(state, state.racy)  # the model's string
             self.cache.set_paths(records, removed)
+            if self._following:
+                self._counted.notify_all()
         return merged
 
     def _finish(self, report: ScanReport, persist: bool) -> None:
@@ -655,6 +679,8 @@ class Engine:
             git_log=gitctx.log(self.root, options.log) if options.log else "",
             last=lastpack.load(self.cache_dir) if options.since_last else None,
             store=self._store(options),
+            segments=self._segment_memo() if write is not None else None,
+            encoding=self.encoding,
         )
         if write is not None:
             result = stream_files(
@@ -667,10 +693,95 @@ class Engine:
         self.cache.save()
         return result
 
+    def scan_and_pack(
+        self,
+        options: PackOptions,
+        write: Callable[[bytes], object],
+        *,
+        paths: Sequence[str] | None = None,
+        force: bool = False,
+        listener: ScanListener | None = None,
+        select: Callable[[], object] | None = None,
+    ) -> tuple[ScanReport, PackResult]:
+        """Scan, and stream the pack of the selection while the scan still counts.
+
+        The pack starts once the walk is done (after ``select``, which may need the files
+        known; with a tree, once the scan is: the tree lists the files first) and follows the
+        pool's workers file by file: a file whose count is not in yet waits for it
+        (:meth:`_await_count`) instead of being tokenized twice. The workers take the files in
+        the pack's order, selected first, so the wait is short, and the reading, wrapping and
+        writing overlap the counting (a cold pack's serial tail, ~0.4 s of the stdlib's). A
+        file whose content changed meanwhile is counted by the pack itself once the scan is
+        over. ``write``: as :meth:`pack`'s.
+        """
+        self.prepare_packs(options)
+        walked = threading.Event()
+        outcome: dict[str, Any] = {}
+
+        class _Walked(_Relay):
+            # The first progress call starts the count: every file is in the model by then
+            # (``discovered`` also comes mid-walk, with early estimates).
+            def progress(self, done: int, total: int) -> None:
+                super().progress(done, total)
+                walked.set()
+
+        def scan() -> None:
+            try:
+                outcome["report"] = self.scan(
+                    paths=paths, force=force, listener=_Walked(listener or _Quiet())
+                )
+            except BaseException as exc:  # re-raised on the caller's thread
+                outcome["error"] = exc
+            finally:
+                walked.set()
+                with self._lock:
+                    self._following = False
+                    self._counted.notify_all()
+
+        with self._lock:
+            self._following = True
+        thread = threading.Thread(target=scan, name="sp-scan", daemon=True)
+        thread.start()
+        try:
+            walked.wait()
+            if options.tree:  # the tree comes first and lists the files: every one must be known
+                thread.join()
+            if "error" not in outcome:
+                if select is not None:
+                    select()
+                result = self.pack(options, write=write)
+        finally:
+            thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        with self._lock:  # a file the pack met before the scan read it: the scan's reason
+            for row in result.skipped:
+                f = self.model.files.get(row["path"])
+                if row["reason"] == "unreadable" and f is not None and f.skip is not None:
+                    row["reason"] = f.skip.value
+        report: ScanReport = outcome["report"]
+        return report, result
+
+    def _await_count(self, digest: int, size: int) -> int | None:
+        """The cached count of (digest, size), waiting for the scan that :meth:`scan_and_pack`
+        runs to count it; None once that scan is over without it (the caller counts)."""
+        with self._lock:
+            while (tokens := self.cache.get(self.encoding, digest, size)) is None:
+                if not self._following:
+                    return None
+                self._counted.wait()
+            return tokens
+
     def prepare_packs(self, options: PackOptions | None) -> None:
         """Scans from now on also shape each file they tokenize as ``options`` would (mask,
         transforms), on the pool's workers, so a pack after a cold scan finds it done."""
         self._prepared = options
+
+    def _segment_memo(self) -> SegmentMemo:
+        with self._lock:
+            if self._segment_store is None:
+                self._segment_store = SegmentMemo(self.cache_dir)
+            return self._segment_store
 
     def _store(self, options: PackOptions) -> DerivedStore | None:
         variant = variant_key(options.transforms, options.mask_secrets)
@@ -763,13 +874,16 @@ class Engine:
             data, _st = read_vetted(
                 str(self.root), os.path.join(self.root, rel), self.settings.max_file_size
             )
-            text = data.decode("utf-8")
-        except (OSError, ReadRefused, UnicodeDecodeError):
+        except (OSError, ReadRefused):
+            return None
+        text = decode_text(data)  # as a scan decides: a binary or non-UTF-8 file is not text
+        if isinstance(text, SkipReason):
             return None
         digest = xxhash.xxh3_64_intdigest(data)
-        return Source(
-            text, self.cache.get(self.encoding, digest, len(data)), digest, len(data), data
-        )
+        tokens = self.cache.get(self.encoding, digest, len(data))
+        if tokens is None and self._following:
+            tokens = self._await_count(digest, len(data))
+        return Source(text, tokens, digest, len(data), data)
 
     def close(self) -> None:
         self._pool.close()

@@ -31,8 +31,10 @@ from .pack import (
     render,
     render_split,
     stream_frame,
+    stream_known,
     stream_segment,
 )
+from .segments import SegmentMemo
 
 BOM = "\ufeff"
 
@@ -101,6 +103,9 @@ class Context:
     #: ``rel → hash`` of the last pack (``since_last``).
     last: dict[str, str] | None = None
     store: DerivedStore | None = None
+    #: Segments of earlier streamed packs (their counts and wrappers), and the encoding.
+    segments: SegmentMemo | None = None
+    encoding: str = ""
 
 
 def pack_files(
@@ -136,6 +141,7 @@ def pack_files(
         changed, removed = changes(context.last or {}, hashes)
         keep = set(changed)
         sources = [t for t in sources if t[0] in keep]
+    sources.sort(key=lambda t: t[0].split("/"))  # redactions in the prompt's order
     for rel, src in sources:
         packed, reds = shape_file(rel, src, options, context.store)
         files.append(packed)
@@ -202,14 +208,28 @@ def stream_files(
     redactions: list[Redaction] = []
     hashes: dict[str, str] = {}
     file_tokens: dict[str, int] = {}
-    pending: PackFile | None = None
+    pending: tuple[PackFile, Source] | None = None
+    memo = context.segments if fmt is not PackFormat.JSON else None  # json escapes every body
+    variant = context.store.variant if context.store is not None else ""
 
-    def emit(f: PackFile, last: bool) -> int:
-        pieces, tokens, own = stream_segment(fmt, f, count, last=last)
+    def emit(f: PackFile, src: Source, last: bool) -> int:
+        # A text packed as it is, seen before: its bytes wrapped as remembered, nothing counted.
+        key = None
+        if memo is not None and f.data is not None and (cached := f.tokens) is not None:
+            key = memo.key(f.rel, src.digest, src.size, fmt.value, variant, context.encoding)
+            if (known := memo.get(key)) is not None:
+                for piece in stream_known(fmt, f, known[1], f.data):
+                    if piece:
+                        write(piece if isinstance(piece, bytes) else piece.encode("utf-8"))
+                file_tokens[f.rel] = cached
+                return known[0]
+        pieces, tokens, own, facts = stream_segment(fmt, f, count, last=last)
         for piece in pieces:
             if piece:
                 write(piece if isinstance(piece, bytes) else piece.encode("utf-8", "surrogatepass"))
         file_tokens[f.rel] = own
+        if memo is not None and key is not None and facts is not None:
+            memo.put(key, tokens, facts)
         return tokens
 
     for f in countable:
@@ -221,13 +241,15 @@ def stream_files(
         packed, reds = shape_file(f.rel, src, options, context.store)
         redactions += (Redaction(packed.rel, line, kind) for line, kind in reds)
         if pending is not None:
-            total += emit(pending, last=False)
-        pending = packed
+            total += emit(*pending, last=False)
+        pending = (packed, src)
     if pending is not None:
-        total += emit(pending, last=True)
+        total += emit(*pending, last=True)
     write(tail.encode("utf-8"))
     if context.store is not None:
         context.store.save()
+    if memo is not None:
+        memo.save()
     part = Pack((), total, len(file_tokens), 0, file_tokens)
     return PackResult([part], len(file_tokens), skipped, file_tokens, redactions, [], hashes)
 

@@ -29,6 +29,7 @@ from sourcepacker.pack import (
     render,
     render_split,
     stream_frame,
+    stream_known,
     stream_segment,
 )
 from sourcepacker.packing import derive
@@ -70,6 +71,12 @@ def shaped(files: dict[str, str], transforms: set[str], mask: bool) -> list[Pack
     return out
 
 
+def data_pieces(pieces: tuple[str | bytes, ...]) -> bytes:
+    return b"".join(
+        p if isinstance(p, bytes) else p.encode("utf-8", "surrogatepass") for p in pieces
+    )
+
+
 def streamed(
     files: list[PackFile], fmt: PackFormat, tree: bool, sections: list[Section]
 ) -> tuple[str, int]:
@@ -81,8 +88,10 @@ def streamed(
     out = [head.encode()]
     for i, f in enumerate(ordered):
         f = PackFile(f.rel, f.content, f.tokens, data=f.content.encode("utf-8", "surrogatepass"))
-        pieces, tokens, own = stream_segment(fmt, f, count, last=i == len(ordered) - 1)
+        pieces, tokens, own, facts = stream_segment(fmt, f, count, last=i == len(ordered) - 1)
         assert own == count(f.content)
+        if facts is not None:  # what the segment memo replays: the same pieces from the bytes
+            assert data_pieces(stream_known(fmt, f, facts, f.data or b"")) == data_pieces(pieces)
         out += (p if isinstance(p, bytes) else p.encode("utf-8", "surrogatepass") for p in pieces)
         total += tokens
     out.append(tail.encode())
@@ -214,5 +223,21 @@ def test_engine_pack_and_prompt_figure_agree_with_tiktoken(
             assert stream.tokens == result.tokens == oracle(result.text)
             assert stream.file_tokens == result.file_tokens
             assert stream.redactions == result.redactions and stream.hashes == result.hashes
+            # Again, and from a new engine over the same cache: the segments remembered by the
+            # first stream (segments.py) give the same bytes and figures.
+            again = Engine(root, Settings(cache_dir=str(Path(tmp) / "cache")))
+            try:
+                again.scan()
+                again.set_checked([""], True)
+                for eng in (engine, again):
+                    sink = io.BytesIO()
+                    replay = eng.pack(options, write=sink.write)
+                    assert sink.getvalue().decode("utf-8") == result.text
+                    assert (replay.tokens, replay.file_tokens) == (
+                        result.tokens,
+                        result.file_tokens,
+                    )
+            finally:
+                again.close()
         finally:
             engine.close()

@@ -71,3 +71,61 @@ def test_unprepared_scan_shapes_nothing(
     store = engine._store(PackOptions())
     assert store is not None and store.get(0, 0) is None
     assert not store._entries
+
+
+def test_scan_and_pack_streams_behind_the_scan_and_tokenizes_nothing_twice(
+    tmp_path: Path, engine_factory: Callable[..., Engine]
+) -> None:
+    """The concurrent pack waits for the scan's counts: the tokenizer sees the same calls as a
+    scan followed by a pack, and the prompt is the same."""
+    files = {f"d{i % 7}/f{i}.py": f"x = {i}\n" * (i % 13 + 1) for i in range(300)}
+    files.update(FILES)
+    runs = []
+    for mode in ("sequential", "concurrent"):
+        root = make_tree(tmp_path / mode / "ws", files)
+        engine = engine_factory(root, cache_dir=tmp_path / mode / "cache")
+        options = PackOptions()
+        sink = io.BytesIO()
+        if mode == "sequential":
+            engine.prepare_packs(options)
+            engine.scan()
+            engine.set_checked([""], True)
+            result = engine.pack(options, write=sink.write)
+        else:
+            _report, result = engine.scan_and_pack(
+                options, sink.write, select=lambda e=engine: e.set_checked([""], True)
+            )
+        calls = engine.pool.calls  # type: ignore[attr-defined]
+        runs.append((sink.getvalue(), result.tokens, result.file_count, calls))
+    assert runs[0] == runs[1]
+
+
+def test_scan_and_pack_is_exact_when_a_file_changes_after_the_walk(
+    tmp_path: Path, engine_factory: Callable[..., Engine]
+) -> None:
+    root = make_tree(tmp_path / "ws", FILES)
+    engine = engine_factory(root, fake=False)
+
+    def select() -> None:  # runs after the walk, while the workers may be counting
+        (root / "app.py").write_text("def main():\n    return 'changed meanwhile'\n")
+        engine.set_checked([""], True)
+
+    sink = io.BytesIO()
+    _report, result = engine.scan_and_pack(PackOptions(), sink.write, select=select)
+    text = sink.getvalue().decode("utf-8")
+    assert "changed meanwhile" in text
+    assert result.tokens == counter("o200k_base")(text)
+
+
+def test_scan_and_pack_raises_what_the_scan_raised(
+    tmp_path: Path, engine_factory: Callable[..., Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_tree(tmp_path / "ws", FILES)
+    engine = engine_factory(root)
+
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(engine.pool, "count_files", broken)
+    with pytest.raises(OSError, match="disk on fire"):  # (the CLI then removes its output)
+        engine.scan_and_pack(PackOptions(), io.BytesIO().write)

@@ -401,17 +401,21 @@ def _run_pack(args: argparse.Namespace) -> int:
         options = _pack_options(args, root, fmt)
         rels = _selected_rels(args, root, rels)
         engine.prepare_packs(options)  # a cold scan masks/transforms on its workers too
-        report = _scan(engine, args, None if args.profile else rels)
-        if args.profile:
-            engine.load_profile(args.profile)
-        else:
-            engine.set_checked(rels, True)
-        engine.set_checked(_output_rels(root, args.output), False)
+        scan_paths = None if args.profile else rels
+
+        def select() -> None:
+            if args.profile:
+                engine.load_profile(args.profile)  # after the walk: it names files new since
+            else:
+                engine.set_checked(rels, True)
+            engine.set_checked(_output_rels(root, args.output), False)
+
         if _streams(args, options):
-            with _Sink(args) as sink:
-                result = engine.pack(options, write=sink.write)
-                written = sink.finish(result)
+            # The pack streams while the scan counts, one file behind its workers.
+            report, result, written = _scan_and_stream(engine, args, options, scan_paths, select)
         else:
+            report = _scan(engine, args, scan_paths)
+            select()
             result = engine.pack(options)
         not_counted = [] if args.changed is not None else _not_counted(engine, targets)
     except GitError as exc:
@@ -449,6 +453,31 @@ def _run_pack(args: argparse.Namespace) -> int:
         )
         return 3
     return 0
+
+
+def _scan_and_stream(
+    engine: Engine,
+    args: argparse.Namespace,
+    options: PackOptions,
+    paths: list[str] | None,
+    select: Callable[[], None],
+) -> tuple[ScanReport, PackResult, list[str]]:
+    from .progress import progress_listener
+
+    whole = paths is None or "" in paths
+    # No bar over a prompt written to the same terminal.
+    show = sys.stderr.isatty() and not args.json and bool(args.output or args.copy)
+    show = show or (sys.stderr.isatty() and not args.json and not sys.stdout.isatty())
+    with progress_listener(engine, show) as listener, _Sink(args) as sink:
+        report, result = engine.scan_and_pack(
+            options,
+            sink.write,
+            paths=None if whole else paths,
+            force=args.force,
+            listener=listener,
+            select=select,
+        )
+        return report, result, sink.finish(result)
 
 
 def _streams(args: argparse.Namespace, options: PackOptions) -> bool:
