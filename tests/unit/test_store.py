@@ -385,3 +385,23 @@ def test_workspaces_of_one_process_share_counts_before_any_save(tmp_path: Path) 
     two = TokenCache.load(tmp_path / "two" / CACHE_FILE_NAME, shared=store)
     one.put(ENC, 5, 10, 3)
     assert two.get(ENC, 5, 10) == 3  # nothing saved yet
+
+
+def test_the_command_line_with_a_damaged_store_warns_once_and_counts_exactly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    from sptree import run_cli
+
+    one = make_tree(tmp_path / "one", FILES)
+    two = make_tree(tmp_path / "two", FILES)
+    assert run_cli(capsys, "tokens", str(one), "--json")[0] == 0
+    for path in (Path(os.environ["SOURCEPACKER_CACHE_DIR"]) / STORE_DIR_NAME).rglob("*.bin"):
+        path.write_bytes(b"\0" * 40)
+    with caplog.at_level(logging.WARNING):
+        code, out, err = run_cli(capsys, "tokens", str(two), "--json")
+    assert code == 0 and "Traceback" not in err
+    damaged = [r for r in caplog.records if "damaged token store shard" in r.getMessage()]
+    shards = {r.getMessage().split()[4] for r in damaged}
+    assert damaged and len(shards) == len(damaged)  # one line per damaged shard, once
+    code, again, _err = run_cli(capsys, "tokens", str(one), "--json")
+    assert code == 0 and out.replace(str(two), "") == again.replace(str(one), "")
