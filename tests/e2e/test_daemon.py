@@ -446,3 +446,47 @@ async def test_gitignore_above_a_subfolder_root_applies_and_reloads(
     await ws.wait_for(lambda: ws.totals[-1].workspace.files == 1)
     listing = await ws.request("sourcepacker/listFiles")
     assert [e.path for e in listing.entries] == ["app.py"]
+
+
+async def test_without_a_client_watcher_the_daemon_watches(start_daemon: StartFn, workspace: Path):
+    """A client that cannot watch files (Helix, a script): the daemon's own watcher feeds the
+    rescans; the client sends no ``didChangeWatchedFiles`` at all."""
+    (workspace / "node_modules").mkdir()
+    ws = await start_daemon(workspace, can_watch=False)
+    files = (await ws.wait_exact()).workspace.files
+    stats = await ws.request("sourcepacker/stats")
+    assert (stats.watcher, stats.lastWholeScan) == ("daemon", "walk")
+    # No change: the rescan trusts the watcher and does not walk.
+    assert (await ws.request("sourcepacker/scan")).files == files
+    assert (await ws.request("sourcepacker/stats")).lastWholeScan == "events"
+    # Edit one file, create one, delete one, on disk only: the totals follow.
+    (workspace / "src" / "main.py").write_text("def main():\n    print('edited, longer now')\n")
+    (workspace / "docs" / "new.md").write_text("# A new page\n")
+    (workspace / "README.md").unlink()
+    kept = ("src/main.py", "src/pkg/util.py", "docs/guide.md", "docs/new.md", ".gitignore")
+    expect = sum(count((workspace / rel).read_text()) for rel in kept)
+
+    def caught_up() -> bool:
+        last = ws.totals[-1] if ws.totals else None
+        return (
+            last is not None
+            and last.workspace.pendingFiles == 0
+            and ((last.workspace.files, last.workspace.tokens) == (len(kept), expect))
+        )
+
+    await ws.wait_for(caught_up)
+    # Written just before the request: the rescan still sees it (it waits for the watcher).
+    (workspace / "src" / "late.py").write_text("LATE = 1\n")
+    for i in range(20):  # churn in an ignored folder (filtered before the session)
+        (workspace / "node_modules" / f"m{i}.js").write_text("x")
+    assert (await ws.request("sourcepacker/scan")).files == len(kept) + 1
+    stats = await ws.request("sourcepacker/stats")
+    assert stats.lastWholeScan == "events" and stats.watcher == "daemon"
+
+
+async def test_file_watcher_off_walks_every_rescan(start_daemon: StartFn, workspace: Path):
+    ws = await start_daemon(workspace, {"fileWatcher": "off"}, can_watch=False)
+    await ws.wait_exact()
+    await ws.request("sourcepacker/scan")
+    stats = await ws.request("sourcepacker/stats")
+    assert (stats.watcher, stats.lastWholeScan) == ("none", "walk")

@@ -35,6 +35,7 @@ from .notify import Notifier, Progress, Sender
 from .paths import uri_path
 from .protocol import TokenSum, Totals
 from .timers import Debouncer
+from .watcher import OWN_FOLDER, FolderWatcher, SourceFactory, rust_source
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,8 @@ class Session:
         self._since_walk: set[str] | None = set()
         #: How the last whole-folder request was served: "walk" or "events" (tests, stats).
         self.last_whole_scan = ""
+        #: The daemon's own watcher, when the client watches nothing for us (daemon/watcher.py).
+        self.own_watcher: FolderWatcher | None = None
         #: None until a pack of the selection says otherwise: the settings' format, no budget.
         self.pack_options: PackOptions | None = None
         self._prompt_running = False
@@ -202,6 +205,40 @@ class Session:
     @property
     def trusts_events(self) -> bool:
         return self.watching and self._walked_epoch == self._epoch and self._since_walk is not None
+
+    def start_own_watcher(self, open_source: SourceFactory = rust_source) -> FolderWatcher:
+        """Watch the folder from the daemon; it calls :meth:`watcher_started` once live."""
+        own = [OWN_FOLDER]
+        cache_dir = self.cache_dir
+        if cache_dir is not None:  # SOURCEPACKER_CACHE_DIR may lie inside the folder
+            try:
+                own.append(cache_dir.resolve().relative_to(self.root).as_posix())
+            except ValueError:
+                pass
+        watcher = FolderWatcher(
+            self.root,
+            self,
+            lambda: self.engine.rules,
+            self._loop,
+            own_dirs=tuple(d for d in own if d != "."),
+            open_source=open_source,
+        )
+        self.own_watcher = watcher
+        watcher.start()
+        return watcher
+
+    async def events_settled(self) -> None:
+        """Until our watcher has handed over every change made before this call (a client that
+        wrote a file and asks for a rescan sees it; ~60-120 ms, a walk of 100k files ~1 s)."""
+        if self.own_watcher is not None:
+            await asyncio.wrap_future(self.own_watcher.sync())
+
+    @property
+    def watcher(self) -> str:
+        """Who feeds :meth:`file_changed` now: "client", "daemon" or "none"."""
+        if not self.watching:
+            return "none"
+        return "daemon" if self.own_watcher is not None and self.own_watcher.live else "client"
 
     def file_changed(self, rel: str) -> None:
         """A file event for ``rel`` ("" = the folder itself); scanned after a short batch."""
@@ -322,6 +359,8 @@ class Session:
 
     def stop(self) -> None:
         """On the event loop, before :meth:`close`: no new scans, no pending timers."""
+        if self.own_watcher is not None:
+            self.own_watcher.stop()
         self._save.cancel()
         self._event_batch.cancel()
         if self._selection.cancel():
@@ -331,6 +370,9 @@ class Session:
     def close(self) -> None:
         """Off the event loop: wait for the scan thread, stop the pool, write the cache."""
         self.cancel_scans()
+        if self.own_watcher is not None:
+            self.own_watcher.stop()
+            self.own_watcher.join()  # ends within one step (watcher.STEP_MS)
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.engine.close()
 
