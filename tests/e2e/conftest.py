@@ -93,13 +93,16 @@ async def start_daemon(tmp_path: Path) -> AsyncIterator[StartFn]:
         *,
         watch: bool = False,
         can_watch: bool = True,
+        prefix: tuple[str, ...] = (),
     ) -> Harness:
         """``watch``: accept the daemon's ``didChangeWatchedFiles`` registration, as VS Code
         does (pytest-lsp alone refuses it, so by default the daemon uses its own watcher).
-        ``can_watch=False``: declare no watching at all, like Helix or a script."""
+        ``can_watch=False``: declare no watching at all, like Helix or a script. ``prefix``: a
+        command that runs the daemon (``unshare ...``)."""
         env = dict(os.environ, SOURCEPACKER_CACHE_DIR=str(cache_root))
         config = ClientServerConfig(
-            server_command=[sys.executable, "-m", "sourcepacker", "serve"], server_env=env
+            server_command=[*prefix, sys.executable, "-m", "sourcepacker", "serve"],
+            server_env=env,
         )
         client = await config.start()
         assert isinstance(client, LanguageClient)

@@ -490,3 +490,41 @@ async def test_file_watcher_off_walks_every_rescan(start_daemon: StartFn, worksp
     await ws.request("sourcepacker/scan")
     stats = await ws.request("sourcepacker/stats")
     assert (stats.watcher, stats.lastWholeScan) == ("none", "walk")
+
+
+#: Runs the daemon in a user namespace of its own whose inotify limit is one watch (Linux counts
+#: watches per user namespace), so the machine's limit is untouched.
+ONE_INOTIFY_WATCH = (
+    "unshare",
+    "-Ur",
+    "sh",
+    "-c",
+    'echo 1 > /proc/sys/user/max_inotify_watches && exec "$@"',
+    "sh",
+)
+
+
+def _can_limit_inotify() -> bool:
+    try:
+        cmd = [*ONE_INOTIFY_WATCH, "true"]
+        return subprocess.run(cmd, capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+async def test_past_the_inotify_limit_one_line_and_walks(start_daemon: StartFn, workspace: Path):
+    import pytest
+
+    if not _can_limit_inotify():
+        pytest.skip("no user namespaces here (unshare -Ur)")
+    ws = await start_daemon(workspace, can_watch=False, prefix=ONE_INOTIFY_WATCH)
+    totals = await ws.wait_exact()
+    assert totals.workspace.files == 5
+    stats = await ws.request("sourcepacker/stats")
+    assert (stats.watcher, stats.lastWholeScan) == ("none", "walk")
+    (workspace / "docs" / "new.md").write_text("# New\n")
+    assert (await ws.request("sourcepacker/scan")).files == 6  # a walk finds it
+    logs = [m.message for m in ws.client.log_messages]
+    limit = [m for m in logs if "for changes" in m]
+    assert len(limit) == 1 and "\n" not in limit[0] and "Traceback" not in limit[0]
+    assert "OS file watch limit reached" in limit[0] and "max_user_watches" in limit[0]

@@ -168,14 +168,19 @@ def test_after_max_restarts_the_folder_stays_on_walks(
 def test_a_watch_that_cannot_start_logs_one_line(
     root: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    limit = OSError('OS file watch limit reached. about ["/ws"] (MaxFilesWatch)\nmore')
+    limit = OSError(
+        'OS file watch limit reached. about ["/ws/src"] '
+        '(Error { kind: MaxFilesWatch, paths: ["/ws/src"] })\nmore'
+    )
     watcher = make(root, [limit])
     watcher.run()
     assert watcher.sink.calls == []  # type: ignore[attr-defined]
     assert watcher.ready.result() is False
     [record] = caplog.records
     assert record.getMessage().count("\n") == 0 and record.exc_info is None
-    assert "OS file watch limit reached" in record.getMessage()
+    message = record.getMessage()
+    assert "OS file watch limit reached" in message and "raise fs.inotify" in message
+    assert "Error {" not in message  # notify's debug dump left out
 
 
 def test_a_burst_makes_the_next_rescan_walk(root: Path) -> None:

@@ -297,5 +297,9 @@ def _set(fut: Future[bool], value: bool) -> None:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    """The reason, without notify's debug dump (`` (Error { kind: ..., paths: [...] })``)."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0].split(" (Error {", 1)[0] if lines else type(exc).__name__
+    if "MaxFilesWatch" in str(exc):  # one inotify watch per folder, ignored ones included
+        text += "; raise fs.inotify.max_user_watches"
+    return text

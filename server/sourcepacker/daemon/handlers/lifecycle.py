@@ -63,9 +63,10 @@ def on_initialize(ls: SourcePackerServer, params: types.InitializeParams) -> Non
             preload_encoding(session)
 
 
-#: How long the first scans wait for the client to accept our file watcher. A walk that starts
-#: with the watcher live lets later rescans trust events (daemon/session.py); VS Code answers
-#: within milliseconds, a client that never answers only delays the first scan this long.
+#: How long the first scans wait for the client to accept our file watcher (or for the daemon's
+#: own to be live). A walk that starts with the watcher live lets later rescans trust events
+#: (daemon/session.py); VS Code answers within milliseconds, a client that never answers only
+#: delays the first scan this long.
 WATCHER_REPLY_SECONDS = 2.0
 
 
