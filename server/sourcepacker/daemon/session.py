@@ -13,12 +13,15 @@ since that walk (100k files: a walk lstats every file, 0.44-0.61 s; see docs/ben
 Anything that may have lost events makes the next whole-folder scan a real walk: no watcher,
 the watcher lost or restarted, ``force``, a settings or ignore-rules change, more than
 MAX_TARGETED_PATHS paths named, a cancelled or failed walk, and the first scan of a session.
+Ignore files above the folder (git's rules from the work tree's top) are not in any watched
+folder of ours: a trusted rescan stats them first and walks when one changed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -104,6 +107,8 @@ class Session:
         self._epoch = 0
         #: The epoch in which the last complete walk started (None: no walk to trust).
         self._walked_epoch: int | None = None
+        #: The ignore files above the folder as that walk saw them (their stats).
+        self._walk_stamp: tuple[tuple[Path, tuple[int, ...] | None], ...] = ()
         #: Paths events named since that walk started; None: too many to rescan one by one.
         self._since_walk: set[str] | None = set()
         #: How the last whole-folder request was served: "walk" or "events" (tests, stats).
@@ -313,6 +318,13 @@ class Session:
         mode = ""  # a targeted scan
         walk_epoch: int | None = None
         if paths is None and not request.force and self.trusts_events:
+            # Ignore files above the folder: the daemon's watcher does not watch them, and a
+            # client may not (no relative patterns). A few stats tell whether they changed.
+            stamp = await loop.run_in_executor(self.executor, self._outside_rules_stamp)
+            if stamp != self._walk_stamp:
+                self.engine.invalidate_rules()
+                self.distrust_events()
+        if paths is None and not request.force and self.trusts_events:
             assert self._since_walk is not None
             paths, mode = sorted(self._since_walk), "events"  # only what events named
         elif paths is None:
@@ -321,17 +333,16 @@ class Session:
         if mode:
             self.last_whole_scan = mode
         self.scanning = True
-        try:
-            report = await loop.run_in_executor(
-                self.executor,
-                lambda: self.engine.scan(
-                    force=request.force,
-                    paths=paths,
-                    cancel=cancel,
-                    listener=listener,
-                    persist=False,
-                ),
+
+        def scan() -> ScanReport:
+            if mode == "walk":  # what the rules above the folder were when the walk began
+                self._walk_stamp = self._outside_rules_stamp()
+            return self.engine.scan(
+                force=request.force, paths=paths, cancel=cancel, listener=listener, persist=False
             )
+
+        try:
+            report = await loop.run_in_executor(self.executor, scan)
         except BaseException:
             if mode == "walk":
                 self._walked_epoch = None  # a failed walk proves nothing
@@ -349,6 +360,18 @@ class Session:
             # The folder's files, as the walk this replaces would have reported.
             report.files = self.engine.totals()[1].files
         return report
+
+    def _outside_rules_stamp(self) -> tuple[tuple[Path, tuple[int, ...] | None], ...]:
+        """Each ignore file above the folder with its stat (None: absent); on the scan thread."""
+        out: list[tuple[Path, tuple[int, ...] | None]] = []
+        for path in self.engine.rules.outside_files:
+            try:
+                st = os.stat(path)
+            except OSError:
+                out.append((path, None))
+            else:
+                out.append((path, (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)))
+        return tuple(out)
 
     def _write_cache(self) -> None:
         self.engine.cache.save()
