@@ -72,6 +72,9 @@ class Recorder:
     def file_changed(self, rel: str) -> None:
         self.calls.append(rel)
 
+    def request_scan(self) -> None:
+        self.calls.append("walk")
+
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
@@ -149,7 +152,7 @@ def test_a_failing_watcher_is_lost_then_restarted(root: Path) -> None:
     again = FakeSource([batch(root, "b.py")])
     watcher = make(root, [failing, again])
     watcher.run()
-    assert watcher.sink.calls == ["started", "a.py", "lost", "started", "b.py"]  # type: ignore[attr-defined]
+    assert watcher.sink.calls == ["started", "a.py", "lost", "started", "walk", "b.py"]  # type: ignore[attr-defined]
     assert failing.closed and again.closed
 
 
@@ -160,7 +163,7 @@ def test_after_max_restarts_the_folder_stays_on_walks(
     watcher = make(root, sources)
     watcher.run()
     calls = watcher.sink.calls  # type: ignore[attr-defined]
-    assert calls == ["started", "lost"] * (w.MAX_RESTARTS + 1)
+    assert calls == ["started", "lost"] + ["started", "walk", "lost"] * w.MAX_RESTARTS
     assert calls[-1] == "lost"  # not watching: the session walks
     assert "failed 4 times; rescans walk the folder" in caplog.text
 
@@ -191,7 +194,7 @@ def test_a_burst_makes_the_next_rescan_walk(root: Path) -> None:
     }
     watcher = make(root, [FakeSource([big, batch(root, "a.py")])])
     watcher.run()
-    assert watcher.sink.calls == ["started", "distrust", "a.py"]  # type: ignore[attr-defined]
+    assert watcher.sink.calls == ["started", "distrust", "walk", "a.py"]  # type: ignore[attr-defined]
 
 
 def _watch_threads() -> list[threading.Thread]:

@@ -18,15 +18,19 @@ passes: it is an ignore-rules file).
 
 When events may be lost, the session is told so and its next rescan walks:
 
-- The watcher fails (watchfiles raises ``WatchfilesRustInternalError``: inotify's limit met by
-  a new folder, ``fs.inotify.max_user_watches``; a name that is not UTF-8; the backend died):
-  ``watcher_lost``, then one restart (``watcher_started`` again), at most MAX_RESTARTS times.
+- The watcher fails (watchfiles raises ``WatchfilesRustInternalError``: a name that is not
+  UTF-8, ``caf\\xe9.txt``, tried; an error of the backend): ``watcher_lost``, a restart
+  (``watcher_started`` again) and a walk, at most MAX_RESTARTS times; then walks only.
 - A kernel queue overflow. notify reports it as a path-less event flagged ``Rescan``, and
   watchfiles 1.3 drops path-less events without a word (samuelcolvin/watchfiles#348, open), so
   it is invisible here. An overflow needs 16,384 queued events (``max_queued_events``), which
   notify's reader thread drains without the GIL: only a bulk operation gets there, and a batch
-  of OVERFLOW_SUSPECT_CHANGES changes or more (ignored folders included) makes the next rescan
-  walk, as if it had overflowed.
+  of OVERFLOW_SUSPECT_CHANGES changes or more (ignored folders included) is taken for one: the
+  folder is walked.
+- Not seen at all: a folder created once inotify's limit is reached gets no watch, and
+  watchfiles 1.3 says nothing (tried in a user namespace with ``max_inotify_watches`` = 3;
+  notify 8.2 reports it, the notify inside watchfiles 1.3 did not). Its creation is an event,
+  so what it holds then is scanned; later changes inside it wait for a walk (``force``).
 
 Starting can fail (``max_user_watches`` reached: notify needs one watch per folder, ignored ones
 included; a folder we may not read; no inotify, where notify would fall back to polling every
@@ -90,6 +94,8 @@ class Sink(Protocol):
     def distrust_events(self) -> None: ...
 
     def file_changed(self, rel: str) -> None: ...
+
+    def request_scan(self) -> object: ...
 
 
 class PollingRefusedError(OSError):
@@ -229,6 +235,8 @@ class FolderWatcher:
                 try:
                     self.live = True
                     self._post(self.sink.watcher_started)
+                    if failures:  # what happened while it was down is found by a walk
+                        self._post(self._walk)
                     _set(self.ready, True)
                     failed = self._pump(source)
                 finally:
@@ -273,12 +281,16 @@ class FolderWatcher:
             rels = relevant_paths(
                 str(self.root), (p for _c, p in batch), self.rules(), self.own_dirs
             )
-            if len(batch) >= OVERFLOW_SUSPECT_CHANGES:
-                self._post(self.sink.distrust_events)
             if rels:
                 self._post(self._feed, rels)
+            if len(batch) >= OVERFLOW_SUSPECT_CHANGES:
+                self._post(self.sink.distrust_events)
+                self._post(self._walk)
             self._answer(waiters)  # after the posts: the loop runs them first
         return False
+
+    def _walk(self) -> None:
+        self.sink.request_scan()  # distrusted: the whole-folder scan walks
 
     def _feed(self, rels: list[str]) -> None:
         for rel in rels:
