@@ -234,7 +234,7 @@ class Session:
 
     async def events_settled(self) -> None:
         """Until our watcher has handed over every change made before this call (a client that
-        wrote a file and asks for a rescan sees it; ~60-120 ms, a walk of 100k files ~1 s)."""
+        wrote a file and asks for a rescan sees it; 30-60 ms, a walk of 100k files ~1 s)."""
         if self.own_watcher is not None:
             await asyncio.wrap_future(self.own_watcher.sync())
 

@@ -58,9 +58,10 @@ DEBOUNCE_MS = 500
 #: The wait between two looks at notify's queue. A change is delivered after one or two steps
 #: (30-60 ms; the session then batches 30 ms more); idle, each step costs a GIL acquisition.
 STEP_MS = 30
-#: An idle wait returns after this long, so that :meth:`FolderWatcher.sync` is answered within
-#: about two of them (~60 ms each with STEP_MS) even when nothing changes.
-TIMEOUT_MS = 50
+#: An idle wait returns after this long (in practice one step, 30 ms), so that
+#: :meth:`FolderWatcher.sync` is answered within 30-60 ms even when nothing changes (at 50 ms,
+#: two steps: a no-change rescan took 0.12 s, most of it this wait).
+TIMEOUT_MS = 20
 #: Batches this big may come with a kernel queue overflow nobody reports (module docstring).
 OVERFLOW_SUSPECT_CHANGES = 2000
 #: Restarts after a failure, per folder; past that the folder stays on walks.
