@@ -20,12 +20,13 @@ Figures (tests/bench/bench_backends.py and tests/bench/README.md; CPython 3.11 s
 2-core VM): per CPU-second rs-bpe counts 2.2× (o200k_base) and 2.7× (cl100k_base) as much
 as tiktoken, loads its vocabulary in 0.05–0.5 s instead of 0.3–2.6 s, and installs 50 MB
 (tiktoken: 4 MB). It holds the GIL while counting, so a second thread adds nothing; still,
-one thread beat two processes on the stdlib (see :func:`pool_kind_for`).
+so a large batch of misses goes to worker processes (see :func:`pool_kind_for`).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -172,17 +173,19 @@ def get_backend(name: str = AUTO, encoding: str = DEFAULT_ENCODING) -> CountingB
     return backend
 
 
-def pool_kind_for(backend: CountingBackend, requested: str = AUTO) -> str:
-    """``Settings.pool_kind`` resolved: "thread" or "process".
+def pool_kind_for(backend: CountingBackend, requested: str = AUTO, cpus: int | None = None) -> str:
+    """``Settings.pool_kind`` resolved: "thread", "process" or "adaptive".
 
-    "auto" is threads for every backend. For tiktoken, which releases the GIL, threads scale
-    and start at once (pool.py). rs-bpe holds the GIL, so processes are the only way to use a
-    second core, but they did not win where measured: cold pack of the stdlib (37 MB), 2
-    workers, threads 10.9 s wall / 3.8 CPU-s against processes 13.7 s / 4.5 (spawn and load
-    0.4-0.7 s, every miss read twice, identical files counted twice). With threads, the
-    daemon's event loop waits at most one file's count (2 MiB cap: ~75 ms at 28 MB/s).
-    Re-measure on more cores before making processes the default for a GIL-holding backend.
+    "auto" is threads for a backend that releases the GIL (tiktoken: threads scale and start at
+    once, pool.py). For one that holds it (rs-bpe) on 2+ CPUs it is "adaptive": misses are
+    counted on threads until they add up to ``pool.PROCESS_MIN_BYTES``, then by worker
+    processes, the only way to use a second core. Cold pack of the stdlib (37 MB, 2 workers,
+    quiet 2-core VM, ``--stats``): count stage threads 3.03 s, processes 1.70 s; whole run
+    3.84 s against 2.65 s. Under heavy load (load average ~8) processes lost instead (13.7 s
+    against 10.9 s), when the spawn and the second read compete for the same cores.
     """
     if requested != AUTO:
         return requested
-    return "thread"
+    if backend.releases_gil or (cpus if cpus is not None else os.cpu_count() or 1) < 2:
+        return "thread"
+    return "adaptive"

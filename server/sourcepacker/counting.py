@@ -15,11 +15,14 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import xxhash
 
-from .fs import ReadRefused, read_vetted
-from .walk import SkipReason, decode_text
+from .fs import ReadRefused, SkipReason, decode_text, read_vetted
+
+if TYPE_CHECKING:  # a worker process imports this module: derived (msgspec) only when shaping
+    from .derived import Shaped
 
 #: The read cap when a caller gives none (the default ``maxFileSize``).
 DEFAULT_MAX_SIZE = 2 * 1024 * 1024
@@ -41,6 +44,14 @@ class FileCount:
     from_cache: bool = False
     skip: SkipReason | None = None
     detail: str = ""
+    #: The file as a pack will shape it, when the scan was given a :data:`Shape`.
+    shaped: Shaped | None = None
+
+
+#: ``(transforms, mask_secrets)`` of the pack a scan prepares for: each file the scan
+#: tokenizes is also masked/transformed where it was read, so a cold pack does that work on
+#: every worker (processes for rs-bpe) instead of afterwards on one thread.
+Shape = tuple[tuple[str, ...], bool]
 
 
 def read_and_hash(
@@ -72,6 +83,7 @@ def read_and_count(
     lookup: Lookup | None,
     count: Callable[[str], int],
     max_size: int = DEFAULT_MAX_SIZE,
+    shape: Shape | None = None,
 ) -> FileCount:
     """The whole per-file job for a thread pool: read once, tokenize only on a cache miss."""
     result, text = read_and_hash(root, rel, max_size)
@@ -81,7 +93,19 @@ def read_and_count(
         cached = lookup(result.hash, result.size)
         if cached is not None:
             return _with_tokens(result, cached, from_cache=True)
-    return _with_tokens(result, count(text), from_cache=False)
+    return counted(result, text, count, shape)
+
+
+def counted(
+    result: FileCount, text: str, count: Callable[[str], int], shape: Shape | None
+) -> FileCount:
+    """``result`` with the count of ``text`` (a miss), and its shaped form when asked."""
+    shaped = None
+    if shape is not None:
+        from .derived import shape_text
+
+        shaped = shape_text(result.rel, text, *shape, count)
+    return dataclasses.replace(result, tokens=count(text), from_cache=False, shaped=shaped)
 
 
 def _skipped(rel: str, reason: SkipReason, detail: str) -> FileCount:
@@ -115,7 +139,10 @@ def worker_ready() -> None:
 
 
 def worker_count_batch(
-    root: str, items: list[tuple[str, int]], max_size: int = DEFAULT_MAX_SIZE
+    root: str,
+    items: list[tuple[str, int]],
+    max_size: int = DEFAULT_MAX_SIZE,
+    shape: Shape | None = None,
 ) -> list[FileCount]:
     """Count a batch of cache misses ``(rel, expected_hash)`` in a worker process.
 
@@ -123,4 +150,6 @@ def worker_count_batch(
     actually counted, so the caller sees when a file changed between hashing and counting.
     """
     assert _worker_count is not None, "worker_init did not run"
-    return [read_and_count(root, rel, None, _worker_count, max_size) for rel, _expected in items]
+    return [
+        read_and_count(root, rel, None, _worker_count, max_size, shape) for rel, _expected in items
+    ]

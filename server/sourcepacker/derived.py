@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
@@ -111,3 +112,41 @@ class DerivedStore:
             atomic_write(self.path, data)
         except OSError as exc:  # an optimisation: never fail a pack for it
             log.warning("cannot write derived-text cache %s: %s", self.path, exc)
+
+
+def derive(rel: str, text: str, transforms: Sequence[str], mask: bool) -> Derived:
+    """Mask, then transform ``text`` (BOM already dropped); None text when nothing changed."""
+    out = text
+    reds: list[tuple[int, str]] = []
+    if mask:
+        from .secrets import mask_secrets
+
+        out, found = mask_secrets(out)
+        reds = [(r.line, r.kind) for r in found]
+    if transforms:
+        from .transforms import Transform, apply_transforms
+
+        out = apply_transforms(rel, out, [Transform(t) for t in transforms])
+    return Derived(None if out == text else out, reds)
+
+
+@dataclass(frozen=True, slots=True)
+class Shaped:
+    """A file derived where it was read (a scan's worker), ready for the store and the cache."""
+
+    derived: Derived
+    #: Content key and exact count of ``derived.text`` (zeros when it is None).
+    digest: int = 0
+    size: int = 0
+    tokens: int = 0
+
+
+def shape_text(
+    rel: str, text: str, transforms: Sequence[str], mask: bool, count: Callable[[str], int]
+) -> Shaped:
+    """``derive`` a file's text as a pack will (BOM dropped), and count the result."""
+    d = derive(rel, text.removeprefix("\ufeff"), transforms, mask)
+    if d.text is None:
+        return Shaped(d)
+    data = d.text.encode("utf-8", "surrogatepass")
+    return Shaped(d, xxhash.xxh3_64_intdigest(data), len(data), count(d.text))

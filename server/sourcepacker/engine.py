@@ -20,26 +20,37 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import xxhash
 
-from . import gitctx, lastpack, profiles
+from . import lastpack
 from .cache import CACHE_FILE_NAME, PathRecord, TokenCache, default_cache_dir
 from .counting import FileCount
 from .derived import DerivedStore, variant_key
 from .fs import ReadRefused, read_vetted
 from .ignore import IgnoreRules
-from .listing import DirEntry, list_dir
 from .model import FileState, Sums, TokenState, WorkspaceModel
 from .options import PackOptions
-from .pack import PackFile, PackFormat, render, segment_tokens
-from .packing import Context, PackResult, pack_files, sections_for, shape_file
+from .pack import PackFormat, render, segment_tokens
+from .packing import (
+    Context,
+    PackResult,
+    Source,
+    pack_files,
+    sections_for,
+    shape_file,
+    stream_files,
+)
 from .pool import TokenizerPool
+from .segments import SegmentMemo
 from .selection import ROOT, Selection
 from .settings import Settings
-from .targeted import walk_path
-from .walk import FoundFile, Skipped, SkipReason, walk
+from .walk import FoundFile, Skipped, SkipReason, decode_text, walk
+
+if TYPE_CHECKING:  # each imported where used: a CLI pack needs none of them (~10 ms of start-up)
+    from . import profiles
+    from .listing import DirEntry
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +91,22 @@ class _Quiet:
     def discovered(self, files: int) -> None: ...
     def progress(self, done: int, total: int) -> None: ...
     def counted(self, files: list[FileState]) -> None: ...
+
+
+class _Relay:
+    """A listener passing everything on to another one."""
+
+    def __init__(self, to: ScanListener) -> None:
+        self.to = to
+
+    def discovered(self, files: int) -> None:
+        self.to.discovered(files)
+
+    def progress(self, done: int, total: int) -> None:
+        self.to.progress(done, total)
+
+    def counted(self, files: list[FileState]) -> None:
+        self.to.counted(files)
 
 
 @dataclass
@@ -145,6 +172,11 @@ class Engine:
         self.model = WorkspaceModel()
         self.stats = EngineStats()
         self.overlays: dict[str, str] = {}
+        self._prepared: PackOptions | None = None
+        self._segment_store: SegmentMemo | None = None
+        #: A scan_and_pack's scan is counting: a pack's read waits for counts (_await_count).
+        self._following = False
+        self._counted = threading.Condition(self._lock)
         self._buffer_counts: OrderedDict[tuple[str, int, int], int] = OrderedDict()
         self.rules = self._make_rules()
         if cache is None:
@@ -282,6 +314,8 @@ class Engine:
         found: list[FoundFile] = []
         skipped: list[Skipped] = []
         for rel in paths:
+            from .targeted import walk_path
+
             sub_found, sub_skipped = walk_path(
                 self.root, rel, self.rules, max_size=self.settings.max_file_size, cancel=cancel
             )
@@ -357,7 +391,8 @@ class Engine:
         """Tokenize what the user is looking at before the rest."""
         with self._lock:
             selected = self.model.selection.is_selected
-            return sorted(rels, key=lambda rel: (not selected(rel), rel))
+            # The pack's order within each group: scan_and_pack's pack follows the workers.
+            return sorted(rels, key=lambda rel: (not selected(rel), rel.split("/")))
 
     def _count(
         self,
@@ -373,17 +408,24 @@ class Engine:
 
         total, done = len(rels), 0
         listener.progress(0, total)
+        prepared = self._prepared
+        shape = None
+        store = None if prepared is None else self._store(prepared)
+        if prepared is not None and store is not None:
+            shape = (prepared.transforms, prepared.mask_secrets)
         batches = self._pool.count_files(
-            str(self.root), rels, lookup, cancel, max_size=self.settings.max_file_size
+            str(self.root), rels, lookup, cancel, max_size=self.settings.max_file_size, shape=shape
         )
         for batch in batches:
-            merged = self._merge(batch, report)
+            merged = self._merge(batch, report, store)
             done += len(batch)
             listener.counted(merged)
             listener.progress(done, total)
             self.cache.maybe_flush()
 
-    def _merge(self, batch: list[FileCount], report: ScanReport) -> list[FileState]:
+    def _merge(
+        self, batch: list[FileCount], report: ScanReport, store: DerivedStore | None = None
+    ) -> list[FileState]:
         now = time.time_ns()
         merged: list[FileState] = []
         records: dict[str, PathRecord] = {}
@@ -408,6 +450,11 @@ class Engine:
                     else:
                         report.tokenized += 1
                         self.cache.put(self.encoding, fc.hash, fc.size, fc.tokens)
+                    if fc.shaped is not None and store is not None:
+                        store.put(fc.hash, fc.size, fc.shaped.derived)
+                        if fc.shaped.derived.text is not None:
+                            sh = fc.shaped
+                            self.cache.put(self.encoding, sh.digest, sh.size, sh.tokens)
                     state = _seen(fc, hash=fc.hash, tokens=fc.tokens, state=TokenState.EXACT)
                 self.model.put(state)
                 merged.append(state)
@@ -415,6 +462,8 @@ class Engine:
                 if fc.skip is not SkipReason.UNREADABLE:
                     records[state.rel] = _record(state, state.racy)  # the model's string
             self.cache.set_paths(records, removed)
+            if self._following:
+                self._counted.notify_all()
         return merged
 
     def _finish(self, report: ScanReport, persist: bool) -> None:
@@ -504,6 +553,8 @@ class Engine:
         self, rel: str, *, include_skipped: bool = False, new_files: frozenset[str] = frozenset()
     ) -> list[DirEntry] | None:
         with self._lock:
+            from .listing import list_dir
+
             return list_dir(self.model, rel, include_skipped=include_skipped, new_files=new_files)
 
     def file_tokens(self) -> list[tuple[str, int, str]]:
@@ -581,11 +632,15 @@ class Engine:
 
     def save_profile(self, name: str) -> profiles.ProfileInfo:
         with self._lock:
+            from . import profiles
+
             return profiles.save(self.root, name, self.model)
 
     def load_profile(self, name: str) -> list[str]:
         """Apply profile ``name``; returns the selected files that are new since it was saved."""
         with self._lock:
+            from . import profiles
+
             return profiles.load(self.root, name, self.model)
 
     # --- packing ----------------------------------------------------------------------------
@@ -601,10 +656,13 @@ class Engine:
         *,
         paths: Sequence[str] | None = None,
         remember: bool = True,
+        write: Callable[[bytes], object] | None = None,
     ) -> PackResult:
         """Pack ``paths`` (files or folders), or the current selection when None.
 
         ``remember``: record the packed files' hashes for the next ``since_last`` pack.
+        ``write``: stream the prompt there as it is made (:func:`packing.stream_files`; not
+        with ``split_tokens`` or ``since_last``); the result then holds no text.
         Raises :class:`gitctx.GitError` when git context is asked for outside a repository.
         """
         options = options or PackOptions(format=self.settings.format)
@@ -614,17 +672,116 @@ class Engine:
             else:
                 candidates = self.model.files_under(list(paths) or [ROOT])
         rels = sorted(f.rel for f in candidates if f.state is not TokenState.SKIPPED)
+        from . import gitctx
+
         context = Context(
             git_diff=gitctx.diff(self.root, rels) if options.diff else "",
             git_log=gitctx.log(self.root, options.log) if options.log else "",
             last=lastpack.load(self.cache_dir) if options.since_last else None,
             store=self._store(options),
+            segments=self._segment_memo() if write is not None else None,
+            encoding=self.encoding,
         )
-        result = pack_files(candidates, self.read_text, self.count_text, options, context)
+        if write is not None:
+            result = stream_files(
+                candidates, self.read_text, self.count_text, write, options, context
+            )
+        else:
+            result = pack_files(candidates, self.read_text, self.count_text, options, context)
         if remember:
             lastpack.save(self.cache_dir, result.hashes)
         self.cache.save()
         return result
+
+    def scan_and_pack(
+        self,
+        options: PackOptions,
+        write: Callable[[bytes], object],
+        *,
+        paths: Sequence[str] | None = None,
+        force: bool = False,
+        listener: ScanListener | None = None,
+        select: Callable[[], object] | None = None,
+    ) -> tuple[ScanReport, PackResult]:
+        """Scan, and stream the pack of the selection while the scan still counts.
+
+        The pack starts once the walk is done (after ``select``, which may need the files
+        known; with a tree, once the scan is: the tree lists the files first) and follows the
+        pool's workers file by file: a file whose count is not in yet waits for it
+        (:meth:`_await_count`) instead of being tokenized twice. The workers take the files in
+        the pack's order, selected first, so the wait is short, and the reading, wrapping and
+        writing overlap the counting (a cold pack's serial tail, ~0.4 s of the stdlib's). A
+        file whose content changed meanwhile is counted by the pack itself once the scan is
+        over. ``write``: as :meth:`pack`'s.
+        """
+        self.prepare_packs(options)
+        walked = threading.Event()
+        outcome: dict[str, Any] = {}
+
+        class _Walked(_Relay):
+            # The first progress call starts the count: every file is in the model by then
+            # (``discovered`` also comes mid-walk, with early estimates).
+            def progress(self, done: int, total: int) -> None:
+                super().progress(done, total)
+                walked.set()
+
+        def scan() -> None:
+            try:
+                outcome["report"] = self.scan(
+                    paths=paths, force=force, listener=_Walked(listener or _Quiet())
+                )
+            except BaseException as exc:  # re-raised on the caller's thread
+                outcome["error"] = exc
+            finally:
+                walked.set()
+                with self._lock:
+                    self._following = False
+                    self._counted.notify_all()
+
+        with self._lock:
+            self._following = True
+        thread = threading.Thread(target=scan, name="sp-scan", daemon=True)
+        thread.start()
+        try:
+            walked.wait()
+            if options.tree:  # the tree comes first and lists the files: every one must be known
+                thread.join()
+            if "error" not in outcome:
+                if select is not None:
+                    select()
+                result = self.pack(options, write=write)
+        finally:
+            thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        with self._lock:  # a file the pack met before the scan read it: the scan's reason
+            for row in result.skipped:
+                f = self.model.files.get(row["path"])
+                if row["reason"] == "unreadable" and f is not None and f.skip is not None:
+                    row["reason"] = f.skip.value
+        report: ScanReport = outcome["report"]
+        return report, result
+
+    def _await_count(self, digest: int, size: int) -> int | None:
+        """The cached count of (digest, size), waiting for the scan that :meth:`scan_and_pack`
+        runs to count it; None once that scan is over without it (the caller counts)."""
+        with self._lock:
+            while (tokens := self.cache.get(self.encoding, digest, size)) is None:
+                if not self._following:
+                    return None
+                self._counted.wait()
+            return tokens
+
+    def prepare_packs(self, options: PackOptions | None) -> None:
+        """Scans from now on also shape each file they tokenize as ``options`` would (mask,
+        transforms), on the pool's workers, so a pack after a cold scan finds it done."""
+        self._prepared = options
+
+    def _segment_memo(self) -> SegmentMemo:
+        with self._lock:
+            if self._segment_store is None:
+                self._segment_store = SegmentMemo(self.cache_dir)
+            return self._segment_store
 
     def _store(self, options: PackOptions) -> DerivedStore | None:
         variant = variant_key(options.transforms, options.mask_secrets)
@@ -664,16 +821,14 @@ class Engine:
             if seg is None:
                 if not read and f.rel not in overlaid:
                     return None
-                got = self.read_text(f.rel)
-                if got is None:
+                src = self.read_text(f.rel)
+                if src is None:
                     if f.hash is not None:
                         self._segments[key] = UNREADABLE
                     continue  # unreadable: pack() reports it skipped and packs nothing
-                text, tokens = got
-                data = text.encode("utf-8", "surrogatepass")
-                digest = xxhash.xxh3_64_intdigest(data)
-                shaped, n, _ = shape_file(f.rel, text, tokens, digest, len(data), options, store)
-                seg = segment_tokens(fmt, PackFile(f.rel, shaped, n), self.count_text)
+                packed, _ = shape_file(f.rel, src, options, store)
+                seg = segment_tokens(fmt, packed, self.count_text)
+                digest = src.digest
                 if digest == f.hash and f.rel not in overlaid:
                     if len(self._segments) > 200_000:  # bounded: a few MB at most
                         self._segments.clear()
@@ -701,24 +856,34 @@ class Engine:
             self.cache.put(self.encoding, digest, size, tokens)
         return tokens
 
-    def read_text(self, rel: str) -> tuple[str, int | None] | None:
-        """The text to pack for ``rel`` and its exact count when the cache still applies."""
+    def read_text(self, rel: str) -> Source | None:
+        """The text to pack for ``rel``, its content key, and its exact count when cached."""
         with self._lock:
             overlay = self.overlays.get(rel)
             f = self.model.files.get(rel)
         if overlay is not None:
-            return overlay, f.tokens if f is not None else None
+            data = overlay.encode("utf-8", "surrogatepass")
+            digest = xxhash.xxh3_64_intdigest(data)
+            tokens = self.cache.get(self.encoding, digest, len(data))
+            if tokens is None and f is not None and f.hash == digest:
+                tokens = f.tokens
+            return Source(overlay, tokens, digest, len(data))
         try:
             # Vetted as a scan reads (fs.read_vetted): whatever the name points at now, only a
             # regular file inside the folder, within the size cap, is ever packed.
             data, _st = read_vetted(
                 str(self.root), os.path.join(self.root, rel), self.settings.max_file_size
             )
-            text = data.decode("utf-8")
-        except (OSError, ReadRefused, UnicodeDecodeError):
+        except (OSError, ReadRefused):
             return None
-        tokens = self.cache.get(self.encoding, xxhash.xxh3_64_intdigest(data), len(data))
-        return text, tokens
+        text = decode_text(data)  # as a scan decides: a binary or non-UTF-8 file is not text
+        if isinstance(text, SkipReason):
+            return None
+        digest = xxhash.xxh3_64_intdigest(data)
+        tokens = self.cache.get(self.encoding, digest, len(data))
+        if tokens is None and self._following:
+            tokens = self._await_count(digest, len(data))
+        return Source(text, tokens, digest, len(data), data)
 
     def close(self) -> None:
         self._pool.close()

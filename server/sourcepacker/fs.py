@@ -177,6 +177,19 @@ def _read_at_most(fd: int, size_hint: int, max_size: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+_NUL_WINDOW = 8192  # git's own binary heuristic looks at the first 8000 bytes for a NUL
+
+
+def decode_text(data: bytes) -> str | SkipReason:
+    """The text of a countable file, or why it is not one (decoded once: files can be MBs)."""
+    if data.find(b"\0", 0, _NUL_WINDOW) >= 0:
+        return SkipReason.BINARY
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return SkipReason.INVALID_UTF8
+
+
 def display_name(rel: str) -> str:
     """A readable, valid-Unicode rendering of a path: undecodable bytes as ``\\xNN``."""
     if rel.isascii():

@@ -10,7 +10,6 @@ so names with spaces or non-ASCII letters arrive as they are. Errors are one lin
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +25,8 @@ class GitError(RuntimeError):
 
 def _git(root: Path, *args: str) -> str:
     env = dict(os.environ, GIT_OPTIONAL_LOCKS="0", LC_ALL="C")  # read-only; stable messages
+    import subprocess  # here: every pack imports this module for GitError alone (~5-10 ms)
+
     try:
         done = subprocess.run(
             ["git", "-c", "core.quotePath=false", *args],

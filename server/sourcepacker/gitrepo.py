@@ -14,7 +14,6 @@ parser read the usual files (system, global, the repository's; no includes).
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,6 +110,8 @@ def _git_config_path(tree: WorkTree, key: str) -> str | None:
     """The value of ``key``, or None when unset; asks git, else parses the files itself."""
     # GIT_DIR or GIT_WORK_TREE inherited from a parent git process would point elsewhere.
     env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE")}
+    import subprocess  # here: outside a repository no run pays for importing it (~7 ms)
+
     try:
         proc = subprocess.run(
             ["git", "config", "--path", "--get", key],

@@ -8,6 +8,7 @@ remembered but no longer selected or present as removed (and forgets them).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Mapping
@@ -44,8 +45,12 @@ def save(directory: Path | None, files: Mapping[str, str]) -> None:
     if directory is None:
         return
     data = json.dumps({"version": _VERSION, "files": dict(sorted(files.items()))}, indent=0)
+    path = directory / LAST_PACK_FILE
+    with contextlib.suppress(OSError):
+        if path.read_bytes() == data.encode("utf-8"):  # the same pack again: skip the fsync
+            return
     try:
-        atomic_write(directory / LAST_PACK_FILE, data.encode("utf-8"))
+        atomic_write(path, data.encode("utf-8"))
     except OSError as exc:
         log.warning("cannot remember the last pack in %s: %s", directory, exc)
 

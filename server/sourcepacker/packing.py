@@ -14,22 +14,47 @@ Redaction lines are lines of the file as it is on disk (masking runs before the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import xxhash
-
-from .derived import Derived, DerivedStore
+from .derived import DerivedStore, derive
 from .fs import display_name
 from .model import FileState, TokenState
 from .options import PackOptions
-from .pack import Pack, PackFile, PackFormat, Section, SectionKind, render, render_split
-
-#: ``rel → (text, cached count or None)``, or None when the file cannot be read now.
-ReadText = Callable[[str], "tuple[str, int | None] | None"]
+from .pack import (
+    Pack,
+    PackFile,
+    PackFormat,
+    Section,
+    SectionKind,
+    render,
+    render_split,
+    stream_frame,
+    stream_known,
+    stream_segment,
+)
+from .segments import SegmentMemo
 
 BOM = "\ufeff"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A file's text as read now, with what the read already knows of it."""
+
+    text: str
+    #: The exact count of ``text`` when the token cache has it.
+    tokens: int | None
+    #: xxh3_64 and length of ``text`` as UTF-8 (surrogatepass): the content key.
+    digest: int
+    size: int
+    #: ``text`` as UTF-8 when read from a file (None: an unsaved buffer, encoded on demand).
+    data: bytes | None = None
+
+
+#: ``rel → Source``, or None when the file cannot be read now.
+ReadText = Callable[[str], "Source | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +103,9 @@ class Context:
     #: ``rel → hash`` of the last pack (``since_last``).
     last: dict[str, str] | None = None
     store: DerivedStore | None = None
+    #: Segments of earlier streamed packs (their counts and wrappers), and the encoding.
+    segments: SegmentMemo | None = None
+    encoding: str = ""
 
 
 def pack_files(
@@ -94,33 +122,30 @@ def pack_files(
     skipped: list[dict[str, str]] = []
     redactions: list[Redaction] = []
     hashes: dict[str, str] = {}
-    texts: list[tuple[str, str, int | None, int, int]] = []
+    sources: list[tuple[str, Source]] = []
     for f in candidates:
         if f.state is TokenState.SKIPPED:
             skipped.append({"path": f.rel, "reason": f.skip.value if f.skip else "skipped"})
             continue
-        got = read(f.rel)
-        if got is None:
+        src = read(f.rel)
+        if src is None:
             skipped.append({"path": f.rel, "reason": "unreadable"})
             continue
-        text, tokens = got
-        data = text.encode("utf-8", "surrogatepass")
-        digest, size = xxhash.xxh3_64_intdigest(data), len(data)
-        hashes[f.rel] = f"{digest:016x}"
-        texts.append((f.rel, text, tokens, digest, size))
+        hashes[f.rel] = f"{src.digest:016x}"
+        # Bytes are dropped here: every text is held until the render, one copy is enough.
+        sources.append((f.rel, replace(src, data=None)))
     removed: list[str] = []
     if options.since_last:
         from .lastpack import changes
 
         changed, removed = changes(context.last or {}, hashes)
         keep = set(changed)
-        texts = [t for t in texts if t[0] in keep]
-    for rel, text, tokens, digest, size in texts:
-        shaped, n, reds = shape_file(rel, text, tokens, digest, size, options, context.store)
-        # The prompt must be valid Unicode: a name that is not UTF-8 shows its bytes as \xNN.
-        shown = display_name(rel)
-        files.append(PackFile(shown, shaped, n))
-        redactions += (Redaction(shown, line, kind) for line, kind in reds)
+        sources = [t for t in sources if t[0] in keep]
+    sources.sort(key=lambda t: t[0].split("/"))  # redactions in the prompt's order
+    for rel, src in sources:
+        packed, reds = shape_file(rel, src, options, context.store)
+        files.append(packed)
+        redactions += (Redaction(packed.rel, line, kind) for line, kind in reds)
     sections = sections_for(options, context, removed)
     fmt = PackFormat(options.format)
     if options.split_tokens is not None:
@@ -139,44 +164,117 @@ def pack_files(
     return PackResult(parts, len(files), skipped, file_tokens, redactions, removed, hashes)
 
 
+def stream_files(
+    candidates: Iterable[FileState],
+    read: ReadText,
+    count: Callable[[str], int],
+    write: Callable[[bytes], object],
+    options: PackOptions | None = None,
+    context: Context | None = None,
+) -> PackResult:
+    """Pack like :func:`pack_files`, writing the prompt to ``write`` as it is made.
+
+    One file is held at a time (the one read, and the one before it: the json layout closes
+    the last file differently), so memory does not grow with the prompt; the file's bytes are
+    written as read when nothing changes them. The count is exact by construction: the frame
+    (:func:`pack.stream_frame`) plus each file's segment (:func:`pack.stream_segment`).
+    Not for ``split_tokens`` or ``since_last`` (they need every file before writing): those
+    raise ``ValueError``. Nothing is written when no candidate is countable. The result's
+    part has no pieces: its text went to ``write``.
+    """
+    options = options or PackOptions()
+    context = context or Context()
+    if options.split_tokens is not None or options.since_last:
+        raise ValueError("a split or since-last pack cannot be streamed")
+    fmt = PackFormat(options.format)
+    skipped: list[dict[str, str]] = []
+    countable: list[FileState] = []
+    for f in candidates:
+        if f.state is TokenState.SKIPPED:
+            skipped.append({"path": f.rel, "reason": f.skip.value if f.skip else "skipped"})
+        else:
+            countable.append(f)
+    if not countable:
+        return PackResult([Pack((), 0, 0, 0)], 0, skipped)
+    countable.sort(key=lambda f: f.rel.split("/"))  # the order render() gives
+    head, tail, total = stream_frame(
+        fmt,
+        tree=options.tree,
+        count=count,
+        sections=sections_for(options, context, []),
+        tree_paths=[display_name(f.rel) for f in countable],
+    )
+    write(head.encode("utf-8", "surrogatepass"))
+    redactions: list[Redaction] = []
+    hashes: dict[str, str] = {}
+    file_tokens: dict[str, int] = {}
+    pending: tuple[PackFile, Source] | None = None
+    memo = context.segments if fmt is not PackFormat.JSON else None  # json escapes every body
+    variant = context.store.variant if context.store is not None else ""
+
+    def emit(f: PackFile, src: Source, last: bool) -> int:
+        # A text packed as it is, seen before: its bytes wrapped as remembered, nothing counted.
+        key = None
+        if memo is not None and f.data is not None and (cached := f.tokens) is not None:
+            key = memo.key(f.rel, src.digest, src.size, fmt.value, variant, context.encoding)
+            if (known := memo.get(key)) is not None:
+                for piece in stream_known(fmt, f, known[1], f.data):
+                    if piece:
+                        write(piece if isinstance(piece, bytes) else piece.encode("utf-8"))
+                file_tokens[f.rel] = cached
+                return known[0]
+        pieces, tokens, own, facts = stream_segment(fmt, f, count, last=last)
+        for piece in pieces:
+            if piece:
+                write(piece if isinstance(piece, bytes) else piece.encode("utf-8", "surrogatepass"))
+        file_tokens[f.rel] = own
+        if memo is not None and key is not None and facts is not None:
+            memo.put(key, tokens, facts)
+        return tokens
+
+    for f in countable:
+        src = read(f.rel)
+        if src is None:
+            skipped.append({"path": f.rel, "reason": "unreadable"})
+            continue
+        hashes[f.rel] = f"{src.digest:016x}"
+        packed, reds = shape_file(f.rel, src, options, context.store)
+        redactions += (Redaction(packed.rel, line, kind) for line, kind in reds)
+        if pending is not None:
+            total += emit(*pending, last=False)
+        pending = (packed, src)
+    if pending is not None:
+        total += emit(*pending, last=True)
+    write(tail.encode("utf-8"))
+    if context.store is not None:
+        context.store.save()
+    if memo is not None:
+        memo.save()
+    part = Pack((), total, len(file_tokens), 0, file_tokens)
+    return PackResult([part], len(file_tokens), skipped, file_tokens, redactions, [], hashes)
+
+
 def shape_file(
-    rel: str,
-    text: str,
-    tokens: int | None,
-    digest: int,
-    size: int,
-    options: PackOptions,
-    store: DerivedStore | None,
-) -> tuple[str, int | None, list[tuple[int, str]]]:
-    """The file's text as packed, its count when known (None: count it), its redactions."""
+    rel: str, src: Source, options: PackOptions, store: DerivedStore | None
+) -> tuple[PackFile, list[tuple[int, str]]]:
+    """The file as packed (its text, its count when known, its bytes when they are the
+    text's), and its redactions."""
+    # The prompt must be valid Unicode: a name that is not UTF-8 shows its bytes as \xNN.
+    shown = display_name(rel)
+    text, tokens, data = src.text, src.tokens, src.data
     if text.startswith(BOM):  # dropped from the text and so from the count
         text, tokens = text[1:], None
+        data = None if data is None else data[3:]
     if not options.transforms and not options.mask_secrets:
-        return text, tokens, []
-    got = store.get(digest, size) if store is not None else None
+        return PackFile(shown, text, tokens, data=data), []
+    got = store.get(src.digest, src.size) if store is not None else None
     if got is None:
         got = derive(rel, text, options.transforms, options.mask_secrets)
         if store is not None:
-            store.put(digest, size, got)
+            store.put(src.digest, src.size, got)
     if got.text is None:
-        return text, tokens, list(got.redactions)
-    return got.text, None, list(got.redactions)
-
-
-def derive(rel: str, text: str, transforms: Sequence[str], mask: bool) -> Derived:
-    """Mask, then transform ``text`` (BOM already dropped); None text when nothing changed."""
-    out = text
-    reds: list[tuple[int, str]] = []
-    if mask:
-        from .secrets import mask_secrets
-
-        out, found = mask_secrets(out)
-        reds = [(r.line, r.kind) for r in found]
-    if transforms:
-        from .transforms import Transform, apply_transforms
-
-        out = apply_transforms(rel, out, [Transform(t) for t in transforms])
-    return Derived(None if out == text else out, reds)
+        return PackFile(shown, text, tokens, data=data), list(got.redactions)
+    return PackFile(shown, got.text, None), list(got.redactions)
 
 
 def sections_for(options: PackOptions, context: Context, removed: list[str]) -> list[Section]:

@@ -18,18 +18,21 @@ runs; medians of 5):
 Spawning the two workers and loading the encoding in each takes 0.4–0.7 s (now started at the
 first miss so it overlaps the hashing); the workers then read every miss a second time and
 cannot dedupe identical files (2,255 tokenized instead of 2,208). The process pool always
-costs 0.3–0.9 CPU-seconds more and wins no wall time on a quiet machine, so threads are the
-default; processes remain an option for interpreters where the GIL hand-over hurts more.
+costs 0.3–0.9 CPU-seconds more and wins no wall time on a quiet machine, so threads are
+tiktoken's default.
 
-Those figures are tiktoken's. rs-bpe holds the GIL, so its threads count on one core, yet
-threads still won for it: cold pack of the same stdlib copy, 2 workers, load ~8 (medians of 3,
-tests/bench/README.md) threads 10.9 s wall / 3.8 CPU-s, processes 13.7 s / 4.5. Its one core
-counts ~2× what tiktoken's two threads do per CPU-second, and the spawn, the second read and
-the lost dedupe cost more than a second core returns on 37 MB. ``backends.pool_kind_for``.
+Those figures are tiktoken's. rs-bpe holds the GIL, so its threads count on one core; its
+pool is "adaptive" (``backends.pool_kind_for``): misses are counted here, on threads, until
+they reach ``PROCESS_MIN_BYTES``, then two worker processes take them (spawned at that moment,
+so their start overlaps the hashing; shut down when the batch is done). Cold pack of the stdlib
+(37 MB, 2 workers, quiet 2-core VM, ``--stats``): count stage 3.03 s on threads, 1.70 s in
+processes; whole run 3.84 s against 2.65 s. Under heavy load (load average ~8) processes had
+lost (13.7 s against 10.9 s): the spawn and the second read compete for the same cores.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 import time
@@ -42,6 +45,8 @@ from .counting import (
     DEFAULT_MAX_SIZE,
     FileCount,
     Lookup,
+    Shape,
+    counted,
     read_and_count,
     read_and_hash,
     worker_count_batch,
@@ -53,6 +58,11 @@ if TYPE_CHECKING:  # importing it costs ~12 ms (multiprocessing, socket): only w
     from concurrent.futures import ProcessPoolExecutor
 
 BATCH_SIZE = 64
+#: "adaptive" pools count misses on threads below this many bytes, in worker processes above.
+#: Two workers cost ~0.3 CPU-s to spawn and load rs-bpe (0.05 s) in; rs-bpe counts ~15-28 MB
+#: per CPU-s, so the second core repays that from a few MB on: 4 MiB is ~0.15-0.25 s of
+#: counting on one core.
+PROCESS_MIN_BYTES = 4 << 20
 _Batch = TypeVar("_Batch")
 
 
@@ -92,31 +102,33 @@ class TokenizerPool:
         lookup: Lookup,
         cancel: threading.Event | None = None,
         max_size: int = DEFAULT_MAX_SIZE,
+        shape: Shape | None = None,
     ) -> Iterator[list[FileCount]]:
         """Yield results batch by batch, in completion order, until done or cancelled.
 
         ``root`` is the workspace's real path; no file is read past ``max_size`` + 1 bytes.
+        ``shape``: also shape each tokenized file for that pack (``FileCount.shaped``).
         """
         batches = [list(rels[i : i + BATCH_SIZE]) for i in range(0, len(rels), BATCH_SIZE)]
-        if self.kind == "process":
-            yield from self._count_in_processes(root, batches, lookup, cancel, max_size)
+        if self.kind in ("process", "adaptive"):
+            yield from self._count_in_processes(root, batches, lookup, cancel, max_size, shape)
         else:
             threads = self._thread_pool()
             seen = _SeenThisScan(lookup)
             yield from self._run(
                 batches,
                 cancel,
-                lambda b: threads.submit(self._thread_batch, root, b, seen, max_size),
+                lambda b: threads.submit(self._thread_batch, root, b, seen, max_size, shape),
             )
 
     def _thread_batch(
-        self, root: str, batch: list[str], seen: _SeenThisScan, max_size: int
+        self, root: str, batch: list[str], seen: _SeenThisScan, max_size: int, shape: Shape | None
     ) -> list[FileCount]:
         started = time.perf_counter()
         count = _LazyCount(self)
         out = []
         for rel in batch:
-            result = read_and_count(root, rel, seen.lookup, count, max_size)
+            result = read_and_count(root, rel, seen.lookup, count, max_size, shape)
             seen.remember(result)
             out.append(result)
         self.last_batch_seconds = time.perf_counter() - started
@@ -129,19 +141,38 @@ class TokenizerPool:
         lookup: Lookup,
         cancel: threading.Event | None,
         max_size: int,
+        shape: Shape | None,
     ) -> Iterator[list[FileCount]]:
-        """Hash on threads (cache hits end there), then send only misses to the workers."""
+        """Hash on threads (cache hits end there), then send only misses to the workers.
+
+        "adaptive": the misses' texts are kept while they add up to less than
+        ``PROCESS_MIN_BYTES`` and then counted here, on threads; past that, workers are spawned
+        (at that moment, so their start overlaps the hashing) and shut down at the end, so an
+        idle daemon holds no worker.
+        """
+        adaptive = self.kind == "adaptive"
         misses: list[tuple[str, int]] = []
+        kept: dict[str, tuple[FileCount, str]] = {}
+        miss_bytes = 0
+        spawned = False
+        lock = threading.Lock()
 
         def hash_batch(batch: list[str]) -> list[FileCount]:
+            nonlocal miss_bytes, spawned
             out = []
             for rel in batch:
                 result, text = read_and_hash(root, rel, max_size)
                 cached = None if text is None else lookup(result.hash, result.size)
                 if text is not None and cached is None:
-                    if not misses:
-                        self._start_processes()
-                    misses.append((rel, result.hash))
+                    with lock:
+                        misses.append((rel, result.hash))
+                        miss_bytes += result.size
+                        if adaptive and not spawned and miss_bytes < PROCESS_MIN_BYTES:
+                            kept[rel] = (result, text)
+                        elif not spawned:
+                            spawned = True
+                            kept.clear()
+                            self._start_processes()
                     continue
                 if cached is not None:
                     result = dataclasses.replace(result, tokens=cached, from_cache=True)
@@ -152,11 +183,41 @@ class TokenizerPool:
         yield from self._run(batches, cancel, lambda b: threads.submit(hash_batch, b))
         if not misses or (cancel is not None and cancel.is_set()):
             return
+        if not spawned:  # a few misses: count them here, on the texts already read
+            seen = _SeenThisScan(lookup)
+            small = [misses[i : i + BATCH_SIZE] for i in range(0, len(misses), BATCH_SIZE)]
+            yield from self._run(
+                small, cancel, lambda b: threads.submit(self._count_kept, b, kept, seen, shape)
+            )
+            return
         miss_batches = [misses[i : i + BATCH_SIZE] for i in range(0, len(misses), BATCH_SIZE)]
         processes = self._process_pool()
-        yield from self._run(
-            miss_batches, cancel, lambda b: processes.submit(worker_count_batch, root, b, max_size)
-        )
+        try:
+            yield from self._run(
+                miss_batches,
+                cancel,
+                lambda b: processes.submit(worker_count_batch, root, b, max_size, shape),
+            )
+        finally:
+            if adaptive:
+                self._stop_processes()
+
+    def _count_kept(
+        self, batch: list[tuple[str, int]], kept: dict[str, tuple[FileCount, str]],
+        seen: _SeenThisScan, shape: Shape | None,
+    ) -> list[FileCount]:  # fmt: skip
+        count = _LazyCount(self)
+        out = []
+        for rel, _digest in batch:
+            result, text = kept[rel]
+            tokens = seen.lookup(result.hash, result.size)
+            if tokens is None:
+                result = counted(result, text, count, shape)
+            else:
+                result = dataclasses.replace(result, tokens=tokens, from_cache=True)
+            seen.remember(result)
+            out.append(result)
+        return out
 
     def _run(
         self,
@@ -194,10 +255,26 @@ class TokenizerPool:
             return self._threads
 
     def _start_processes(self) -> None:
-        """Spawn every worker now, so imports and the encoding load overlap the hashing."""
+        """Spawn every worker now, so imports and the encoding load overlap the hashing.
+
+        The encoding is loaded here too, meanwhile: a pack counts its glue right after the
+        scan, and loading rs-bpe's o200k then cost 0.26 s of a cold stdlib pack's serial tail.
+        """
         pool = self._process_pool()
         for _ in range(self.size):
             pool.submit(worker_ready)
+        threading.Thread(target=self._preload, name="sp-load-encoding", daemon=True).start()
+
+    def _preload(self) -> None:
+        # A failure here resurfaces, as one line, where the count is actually needed.
+        with contextlib.suppress(Exception):
+            self.counter()
+
+    def _stop_processes(self) -> None:
+        with self._lock:
+            processes, self._processes = self._processes, None
+        if processes is not None:
+            processes.shutdown(wait=True, cancel_futures=True)
 
     def _process_pool(self) -> ProcessPoolExecutor:
         import multiprocessing

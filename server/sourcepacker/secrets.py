@@ -2,8 +2,9 @@
 
     masked, redactions = mask_secrets(text)
 
-Pure (no I/O, no state). The rules are compiled once at import. A caller that caches anything
-derived from the masked text (its token count above all) keys it by ``RULES_VERSION`` too.
+Pure (no I/O, no state). The rules compile on first use (``_rx``), not at import. A caller
+that caches anything derived from the masked text (its token count above all) keys it by
+``RULES_VERSION`` too.
 
 How it stays fast
 -----------------
@@ -45,10 +46,12 @@ masked (as in gitleaks). Every other redaction lies on one line, the line of its
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
+import sys
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import ahocorasick_rs
@@ -129,7 +132,7 @@ class _Rule:
     #: Lower-case strings, one of which the line must contain for the rule to run there.
     keywords: tuple[str, ...]
     #: The value to mask is group ``v`` (or ``u``, the unquoted alternative of generic rules).
-    pattern: re.Pattern[str]
+    pattern: _LazyPattern
     min_entropy: float = 0.0
     check: Check | None = None
     #: The match starts where one of ``keywords`` starts, so it is tried there only (a window
@@ -139,8 +142,41 @@ class _Rule:
     multiline: bool = False
 
 
-def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    return re.compile(pattern, flags | re.ASCII)
+class _LazyPattern:
+    """A rule's regex, compiled on first use.
+
+    Compiling every rule took ~45 ms of each CLI run's start-up, and a warm pack, which finds
+    its masked texts in the derived cache, imports this module for ``RULES_VERSION`` alone.
+    """
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def _re(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return self._compiled
+
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self._re().match(text, pos, endpos)
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self._re().search(text, pos, endpos)
+
+    def fullmatch(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self._re().fullmatch(text, pos, endpos)
+
+    def finditer(
+        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        return self._re().finditer(text, pos, endpos)
+
+
+def _rx(pattern: str, flags: int = 0) -> _LazyPattern:
+    return _LazyPattern(pattern, flags | re.ASCII)
 
 
 # The end of a token in gitleaks: a quote, a space, ';', an escaped newline or the end.
@@ -406,16 +442,6 @@ def _hides(found: str, other: str) -> bool:
     return other in found or any(other.startswith(found[i:]) for i in range(1, len(found)))
 
 
-_RULES_BY_KEYWORD: tuple[tuple[int, ...], ...] = tuple(
-    tuple(
-        r
-        for r, rule in enumerate(_RULES)
-        if any(k == other or _hides(k, other) for other in rule.keywords)
-    )
-    for k in KEYWORDS
-)
-
-
 def _starts_in(found: str, rule: _Rule) -> tuple[int, ...]:
     """Offsets in the keyword ``found`` where a match of ``rule`` (anchored) can start."""
     return tuple(
@@ -425,18 +451,38 @@ def _starts_in(found: str, rule: _Rule) -> tuple[int, ...]:
     )
 
 
-#: (keyword index, rule index) -> where in the keyword the rule's match can start.
-_STARTS: dict[tuple[int, int], tuple[int, ...]] = {
-    (k, r): _starts_in(KEYWORDS[k], _RULES[r])
-    for k, rules in enumerate(_RULES_BY_KEYWORD)
-    for r in rules
-    if _RULES[r].anchored
-}
-# Searched in the UTF-8 bytes, lowered by bytes.lower (ASCII only: every keyword is ASCII),
-# 3x faster than the str automaton, which converts to UTF-8 and back itself.
-_AUTOMATON = ahocorasick_rs.BytesAhoCorasick(
-    [k.encode() for k in KEYWORDS], matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
-)
+@dataclass(frozen=True, slots=True)
+class _Prefilter:
+    automaton: ahocorasick_rs.BytesAhoCorasick
+    #: keyword index -> the rules a hit of it runs.
+    rules_by_keyword: tuple[tuple[int, ...], ...]
+    #: (keyword index, rule index) -> where in the keyword the rule's match can start.
+    starts: dict[tuple[int, int], tuple[int, ...]]
+
+
+@functools.cache
+def _prefilter() -> _Prefilter:
+    """Built on first use (~20 ms), like the patterns: see ``_LazyPattern``."""
+    by_keyword = tuple(
+        tuple(
+            r
+            for r, rule in enumerate(_RULES)
+            if any(k == other or _hides(k, other) for other in rule.keywords)
+        )
+        for k in KEYWORDS
+    )
+    starts = {
+        (k, r): _starts_in(KEYWORDS[k], _RULES[r])
+        for k, rules in enumerate(by_keyword)
+        for r in rules
+        if _RULES[r].anchored
+    }
+    # Searched in the UTF-8 bytes, lowered by bytes.lower (ASCII only: every keyword is
+    # ASCII), 3x faster than the str automaton, which converts to UTF-8 and back itself.
+    automaton = ahocorasick_rs.BytesAhoCorasick(
+        [k.encode() for k in KEYWORDS], matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
+    )
+    return _Prefilter(automaton, by_keyword, starts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -478,7 +524,7 @@ def _in_marker(text: str, at: int) -> bool:
 def _keyword_hits(text: str) -> Iterable[tuple[int, int]]:
     """``(keyword index, character offset)`` of each keyword in ``text``, in text order."""
     data = text.encode("utf-8", "surrogatepass")
-    matches = _AUTOMATON.find_matches_as_indexes(data.lower())
+    matches = _prefilter().automaton.find_matches_as_indexes(data.lower())
     if len(data) == len(text):  # ASCII: byte offsets are character offsets
         return [(k, at) for k, at, _ in matches]
     # A keyword starts on an ASCII byte, so on a character: decode the bytes in between.
@@ -541,18 +587,19 @@ def _find_hits(text: str) -> list[_Hit]:
     hits: list[_Hit | None] = []
     windows: list[tuple[int, int, set[int]]] = []
     line_start = line_end = -1
+    prefilter = _prefilter()
     for k, at in _keyword_hits(text):
         if at > line_end:
             line_start = text.rfind("\n", 0, at) + 1
             line_end = text.find("\n", at)
             line_end = len(text) if line_end < 0 else line_end
         unanchored: set[int] = set()
-        for r in _RULES_BY_KEYWORD[k]:
+        for r in prefilter.rules_by_keyword[k]:
             rule = _RULES[r]
             if not rule.anchored:
                 unanchored.add(r)
                 continue
-            for offset in _STARTS[k, r]:
+            for offset in prefilter.starts[k, r]:
                 if (r, at + offset) in tried:
                     continue
                 tried.add((r, at + offset))

@@ -91,8 +91,9 @@ class Settings:
             1, MAX_FILE_SIZE_LIMIT, f"a number of bytes from 1 to {MAX_FILE_SIZE_LIMIT} (1 GiB)"
         ),
     )
-    #: "auto": what suits the counter (backends.pool_kind_for: threads, measured best for
-    #: tiktoken and rs-bpe alike); "thread" or "process" force one.
+    #: "auto": what suits the counter (backends.pool_kind_for: threads for tiktoken; for
+    #: rs-bpe, which holds the GIL, worker processes once the misses reach a few MB);
+    #: "thread" or "process" force one.
     pool_kind: str = _setting(AUTO, "poolKind", _one_of(POOL_KINDS))
     pool_size: int = _setting(
         default_pool_size, "poolSize", _int_in(1, 256, "an integer from 1 to 256"), factory=True

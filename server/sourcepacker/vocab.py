@@ -19,7 +19,6 @@ Two costs are ours to cut (figures: tests/bench/README.md, 2-core machine):
 from __future__ import annotations
 
 import binascii
-import hashlib
 import importlib
 import re
 import threading
@@ -150,6 +149,8 @@ def _parse_ranks(contents: bytes, expected_hash: str | None) -> dict[bytes, int]
     (line.split() for line in contents.splitlines() if line)}``; every line holds exactly two
     fields, so splitting the whole file on whitespace yields the same pairs in the same order.
     """
+    import hashlib  # here: a warm run loads no vocabulary, and OpenSSL's load costs ~5-25 ms
+
     if expected_hash is not None and hashlib.sha256(contents).hexdigest() != expected_hash:
         raise ValueError(f"hash mismatch for shipped vocabulary (expected {expected_hash})")
     fields = contents.split()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
 
-from .fs import SkipReason, is_binary_name, is_inside, special_kind
+from .fs import SkipReason, decode_text, is_binary_name, is_inside, special_kind
 from .ignore import DirRules, IgnoreRules, as_match_text
 
 __all__ = [
@@ -33,8 +33,6 @@ __all__ = [
     "decode_text",
     "walk",
 ]
-
-_NUL_WINDOW = 8192  # git's own binary heuristic looks at the first 8000 bytes for a NUL
 
 
 @dataclass(slots=True, frozen=True)
@@ -75,16 +73,6 @@ def classify_content(data: bytes) -> SkipReason | None:
     """BINARY if a NUL is in the first 8 KiB, INVALID_UTF8 if strict decoding fails."""
     decoded = decode_text(data)
     return decoded if isinstance(decoded, SkipReason) else None
-
-
-def decode_text(data: bytes) -> str | SkipReason:
-    """The text of a countable file, or why it is not one (decoded once: files can be MBs)."""
-    if data.find(b"\0", 0, _NUL_WINDOW) >= 0:
-        return SkipReason.BINARY
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return SkipReason.INVALID_UTF8
 
 
 def _no_match(_text: str) -> re.Match[str] | None:

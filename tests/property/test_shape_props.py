@@ -9,6 +9,7 @@ packed file (piece).
 
 from __future__ import annotations
 
+import io
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -27,6 +28,9 @@ from sourcepacker.pack import (
     SectionKind,
     render,
     render_split,
+    stream_frame,
+    stream_known,
+    stream_segment,
 )
 from sourcepacker.packing import derive
 from sourcepacker.settings import Settings
@@ -67,6 +71,33 @@ def shaped(files: dict[str, str], transforms: set[str], mask: bool) -> list[Pack
     return out
 
 
+def data_pieces(pieces: tuple[str | bytes, ...]) -> bytes:
+    return b"".join(
+        p if isinstance(p, bytes) else p.encode("utf-8", "surrogatepass") for p in pieces
+    )
+
+
+def streamed(
+    files: list[PackFile], fmt: PackFormat, tree: bool, sections: list[Section]
+) -> tuple[str, int]:
+    """The prompt as the streaming writer makes it (frame + segments), and its count."""
+    ordered = sorted(files, key=lambda f: f.rel.split("/"))
+    head, tail, total = stream_frame(
+        fmt, tree=tree, count=count, sections=sections, tree_paths=[f.rel for f in ordered]
+    )
+    out = [head.encode()]
+    for i, f in enumerate(ordered):
+        f = PackFile(f.rel, f.content, f.tokens, data=f.content.encode("utf-8", "surrogatepass"))
+        pieces, tokens, own, facts = stream_segment(fmt, f, count, last=i == len(ordered) - 1)
+        assert own == count(f.content)
+        if facts is not None:  # what the segment memo replays: the same pieces from the bytes
+            assert data_pieces(stream_known(fmt, f, facts, f.data or b"")) == data_pieces(pieces)
+        out += (p if isinstance(p, bytes) else p.encode("utf-8", "surrogatepass") for p in pieces)
+        total += tokens
+    out.append(tail.encode())
+    return b"".join(out).decode("utf-8", "surrogatepass"), total
+
+
 def check_pack(pack: Pack, fmt: str) -> None:
     text = pack.text
     assert pack.tokens == oracle(text)
@@ -102,6 +133,8 @@ def test_reported_counts_equal_tiktoken_of_the_text(
     if split is None:
         pack = render(packed, pf, tree=tree, count=count, sections=sections)
         check_pack(pack, fmt)
+        # Streamed (frame + one segment a file, bodies written as bytes): the same prompt.
+        assert streamed(packed, pf, tree, sections) == (pack.text, pack.tokens)
         if fmt == "xml":
             got = {e.get("path"): e.text for e in ET.fromstring(pack.text).iter("file")}
             assert set(got) == {f.rel for f in packed}
@@ -138,6 +171,23 @@ def test_reported_counts_equal_tiktoken_of_the_text(
         assert set(seen) == {f.rel for f in packed}
 
 
+@PROPS
+@given(file_sets, file_sets, st.sampled_from(FORMATS), st.booleans(), instructions)
+def test_packs_of_two_folders_joined_count_their_sum(
+    a: dict[str, str], b: dict[str, str], fmt: str, tree: bool, instr: str | None
+) -> None:
+    """The extension copies a multi-root selection as the folders' packs joined with nothing,
+    and reports the sum of their counts: exact, since each pack ends in "\n" and starts with
+    a character that makes the junction a piece boundary."""
+    sections = [Section(SectionKind.INSTRUCTIONS, instr)] if instr else []
+    packs = [
+        render(shaped(files, set(), False), PackFormat(fmt), tree=tree, count=count,
+               sections=sections)
+        for files in (a, b)
+    ]  # fmt: skip
+    assert oracle(packs[0].text + packs[1].text) == packs[0].tokens + packs[1].tokens
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(file_sets, st.sampled_from(FORMATS), transform_sets, st.booleans(), instructions)
 def test_engine_pack_and_prompt_figure_agree_with_tiktoken(
@@ -164,5 +214,30 @@ def test_engine_pack_and_prompt_figure_agree_with_tiktoken(
             for part in result.parts:
                 assert part.tokens == oracle(part.text)
             assert engine.prompt_tokens(options) == result.tokens
+            sink = io.BytesIO()  # the CLI's streamed pack: same text, same figures
+            stream = engine.pack(options, write=sink.write)
+            if result.file_count == 0:  # nothing to pack: the CLI says so and writes nothing
+                assert stream.file_count == 0 and sink.getvalue() == b""
+                return
+            assert sink.getvalue().decode("utf-8") == result.text
+            assert stream.tokens == result.tokens == oracle(result.text)
+            assert stream.file_tokens == result.file_tokens
+            assert stream.redactions == result.redactions and stream.hashes == result.hashes
+            # Again, and from a new engine over the same cache: the segments remembered by the
+            # first stream (segments.py) give the same bytes and figures.
+            again = Engine(root, Settings(cache_dir=str(Path(tmp) / "cache")))
+            try:
+                again.scan()
+                again.set_checked([""], True)
+                for eng in (engine, again):
+                    sink = io.BytesIO()
+                    replay = eng.pack(options, write=sink.write)
+                    assert sink.getvalue().decode("utf-8") == result.text
+                    assert (replay.tokens, replay.file_tokens) == (
+                        result.tokens,
+                        result.file_tokens,
+                    )
+            finally:
+                again.close()
         finally:
             engine.close()

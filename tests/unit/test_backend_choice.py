@@ -55,9 +55,10 @@ def test_named_backend_not_installed_is_a_clear_error(without_rs_bpe: None) -> N
         get_backend("fast")
 
 
-def test_pool_kind_is_threads_unless_asked() -> None:
-    assert pool_kind_for(TiktokenBackend()) == "thread"
-    assert pool_kind_for(RsBpeBackend()) == "thread"  # measured: threads win (pool.py)
+def test_pool_kind_follows_the_gil_unless_asked() -> None:
+    assert pool_kind_for(TiktokenBackend(), cpus=8) == "thread"  # releases the GIL
+    assert pool_kind_for(RsBpeBackend(), cpus=2) == "adaptive"  # big batches: processes
+    assert pool_kind_for(RsBpeBackend(), cpus=1) == "thread"  # no second core to use
     assert pool_kind_for(RsBpeBackend(), "thread") == "thread"  # an explicit choice wins
     assert pool_kind_for(TiktokenBackend(), "process") == "process"
 
@@ -65,9 +66,37 @@ def test_pool_kind_is_threads_unless_asked() -> None:
 @needs_rs_bpe
 def test_pool_resolves_backend_and_kind() -> None:
     pool = TokenizerPool("o200k_base", "auto", 2, counter="auto")
-    assert (pool.backend.name, pool.kind) == (RS_BPE, "thread")
+    assert (pool.backend.name, pool.kind) == (RS_BPE, pool_kind_for(RsBpeBackend()))
     pool = TokenizerPool("o200k_base", "auto", 2, counter="tiktoken")
     assert (pool.backend.name, pool.kind) == (TIKTOKEN, "thread")
+
+
+@needs_rs_bpe
+@pytest.mark.parametrize("min_bytes", [0, 1 << 40], ids=["processes", "threads"])
+def test_adaptive_pool_counts_exactly_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, min_bytes: int
+) -> None:
+    """Below the threshold misses are counted in-process on the texts already read; above it
+    by spawned workers, shut down afterwards. Same counts, identical files included."""
+    from sourcepacker import pool as pool_module
+
+    monkeypatch.setattr(pool_module, "PROCESS_MIN_BYTES", min_bytes)
+    texts = {f"f{i}.py": f"def f{i}(x):\n    return x * {i}\n" * (i + 1) for i in range(150)}
+    texts["dup.py"] = texts["f3.py"]
+    for rel, text in texts.items():
+        (tmp_path / rel).write_text(text)
+    pool = TokenizerPool("o200k_base", "adaptive", 2, counter=RS_BPE)
+    try:
+        got = {
+            r.rel: r.tokens
+            for batch in pool.count_files(str(tmp_path), sorted(texts), lambda d, s: None)
+            for r in batch
+        }
+        assert pool._processes is None  # no idle worker left behind
+    finally:
+        pool.close()
+    count = counter("o200k_base")
+    assert got == {rel: count(text) for rel, text in texts.items()}
 
 
 def test_settings_counter_is_checked(without_rs_bpe: None) -> None:

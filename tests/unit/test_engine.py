@@ -316,7 +316,8 @@ def test_overlay_counts_the_buffer_until_dropped(
     engine.set_overlay("a.txt", "one two three four\n")
     assert engine.model.files["a.txt"].tokens == 5
     assert engine.scan().read == 0  # the buffer wins over the unchanged disk file
-    assert engine.read_text("a.txt") == ("one two three four\n", 5)
+    src = engine.read_text("a.txt")
+    assert src is not None and (src.text, src.tokens) == ("one two three four\n", 5)
     assert engine.drop_overlay("a.txt")
     engine.scan(force=True)
     assert engine.model.files["a.txt"].tokens == 2

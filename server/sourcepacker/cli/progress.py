@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from typing import Any
 
-from ..engine import Engine, ScanReport
+from ..engine import Engine, ScanListener, ScanReport
 from ..model import FileState
 
 
@@ -41,8 +43,16 @@ class _TerminalListener:
 def scan_with_progress(
     engine: Engine, *, show: bool, paths: list[str] | None = None, force: bool = False
 ) -> ScanReport:
+    with progress_listener(engine, show) as listener:
+        return engine.scan(listener=listener, paths=paths, force=force)
+
+
+@contextlib.contextmanager
+def progress_listener(engine: Engine, show: bool) -> Iterator[ScanListener | None]:
+    """A live bar on stderr while the block runs (None, and no rich import, when not shown)."""
     if not show:
-        return engine.scan(paths=paths, force=force)
+        yield None
+        return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -54,8 +64,7 @@ def scan_with_progress(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        listener = _TerminalListener(engine, bar)
-        return engine.scan(listener=listener, paths=paths, force=force)
+        yield _TerminalListener(engine, bar)
 
 
 def print_stats(engine: Engine, report: ScanReport) -> None:

@@ -151,6 +151,7 @@ class Session:
         options = options.with_changes(diff=False, log=0, since_last=False, split_tokens=None)
         if options != self.pack_options:
             self.pack_options = options
+            self.engine.prepare_packs(options)  # scans shape files for it on their workers
             self.notifier.totals_changed()
 
     def _compute_prompt(self) -> None:

@@ -72,7 +72,10 @@ export function copyCommands({ server, tree, totals, log, settings, prompt, mark
       log.warn(`pack skipped ${s.path}: ${s.reason}`);
     }
     const tokens = packed.reduce((n, r) => n + r.tokens, 0);
-    return { text: packed.map((r) => r.text).join("\n"), fileCount, tokens, results: packed };
+    // Joined with nothing: every pack ends in "\n" and starts with "<", "#", "=" or "{", a token
+    // boundary in both encodings, so the sum of the counts is the joined text's count (proved in
+    // tests/property/test_shape_props.py); a "\n" between them would merge into one run.
+    return { text: packed.map((r) => r.text).join(""), fileCount, tokens, results: packed };
   };
 
   const secretsOf = (p: Packed): number => p.results.reduce((n, r) => n + (r.redactions?.length ?? 0), 0);
