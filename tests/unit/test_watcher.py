@@ -284,3 +284,27 @@ def test_sync_waits_for_a_wait_that_began_after_it(root: Path) -> None:
     source.items.put("stop")
     watcher.join()
     assert watcher.sync().done()  # not watching: answered at once
+
+
+@pytest.mark.parametrize(
+    ("options", "mode", "warned"),
+    [
+        (None, "auto", False),
+        ({}, "auto", False),
+        ({"fileWatcher": "daemon"}, "daemon", False),
+        ({"fileWatcher": "off", "encoding": "cl100k_base"}, "off", False),
+        ({"fileWatcher": "inotify"}, "auto", True),
+        ({"fileWatcher": ["off"]}, "auto", True),
+    ],
+)
+def test_the_file_watcher_option(options: Any, mode: str, warned: bool) -> None:
+    from sourcepacker.daemon.handlers.lifecycle import watcher_mode
+
+    warnings: list[str] = []
+
+    class Ls:
+        def warn(self, message: str) -> None:
+            warnings.append(message)
+
+    assert watcher_mode(Ls(), options) == mode  # type: ignore[arg-type]
+    assert len(warnings) == int(warned)
