@@ -528,3 +528,25 @@ async def test_past_the_inotify_limit_one_line_and_walks(start_daemon: StartFn, 
     limit = [m for m in logs if "for changes" in m]
     assert len(limit) == 1 and "\n" not in limit[0] and "Traceback" not in limit[0]
     assert "OS file watch limit reached" in limit[0] and "max_user_watches" in limit[0]
+
+
+async def test_the_daemon_watcher_restarts_and_walks_after_a_failure(
+    start_daemon: StartFn, workspace: Path
+):
+    """watchfiles fails on a name that is not UTF-8: the watcher restarts and the daemon walks
+    by itself, so the file is counted without any request."""
+    ws = await start_daemon(workspace, can_watch=False)
+    files = (await ws.wait_exact()).workspace.files
+    with open(os.path.join(os.fsencode(workspace), b"caf\xe9.txt"), "wb") as f:
+        f.write(b"bonjour\n")
+    await ws.wait_for(
+        lambda: (
+            bool(ws.totals)
+            and ws.totals[-1].workspace.files == files + 1
+            and ws.totals[-1].workspace.pendingFiles == 0
+        )
+    )
+    stats = await ws.request("sourcepacker/stats")
+    assert stats.watcher == "daemon"  # live again
+    logs = [m.message for m in ws.client.log_messages]
+    assert any("restarting it" in m for m in logs)
