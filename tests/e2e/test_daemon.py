@@ -492,16 +492,14 @@ async def test_file_watcher_off_walks_every_rescan(start_daemon: StartFn, worksp
     assert (stats.watcher, stats.lastWholeScan) == ("none", "walk")
 
 
-#: Runs the daemon in a user namespace of its own whose inotify limit is one watch (Linux counts
-#: watches per user namespace), so the machine's limit is untouched.
-ONE_INOTIFY_WATCH = (
-    "unshare",
-    "-Ur",
-    "sh",
-    "-c",
-    'echo 1 > /proc/sys/user/max_inotify_watches && exec "$@"',
-    "sh",
-)
+def inotify_limit(watches: int) -> tuple[str, ...]:
+    """Runs the daemon in a user namespace of its own with this inotify limit (Linux counts
+    watches per user namespace), so the machine's limit is untouched."""
+    set_limit = f"echo {watches} > /proc/sys/user/max_inotify_watches"
+    return ("unshare", "-Ur", "sh", "-c", set_limit + ' && exec "$@"', "sh")
+
+
+ONE_INOTIFY_WATCH = inotify_limit(1)
 
 
 def _can_limit_inotify() -> bool:
@@ -550,3 +548,25 @@ async def test_the_daemon_watcher_restarts_and_walks_after_a_failure(
     assert stats.watcher == "daemon"  # live again
     logs = [m.message for m in ws.client.log_messages]
     assert any("restarting it" in m for m in logs)
+
+
+async def test_a_new_folder_past_the_inotify_limit_stops_trusting(
+    start_daemon: StartFn, workspace: Path
+):
+    """watchfiles adds no watch for it and says nothing; the daemon finds out (/proc) and the
+    rescan walks instead of trusting events that will never come."""
+    import pytest
+
+    if not _can_limit_inotify():
+        pytest.skip("no user namespaces here (unshare -Ur)")
+    dirs = 4  # ws, src, src/pkg, docs: exactly the limit
+    ws = await start_daemon(workspace, can_watch=False, prefix=inotify_limit(dirs))
+    files = (await ws.wait_exact()).workspace.files
+    assert (await ws.request("sourcepacker/stats")).watcher == "daemon"
+    (workspace / "new").mkdir()
+    (workspace / "new" / "page.md").write_text("# Unwatched folder\n")
+    assert (await ws.request("sourcepacker/scan")).files == files + 1
+    stats = await ws.request("sourcepacker/stats")
+    assert (stats.watcher, stats.lastWholeScan) == ("none", "walk")
+    logs = [m.message for m in ws.client.log_messages]
+    assert any("no watch for the new folder" in m for m in logs)

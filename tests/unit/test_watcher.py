@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -100,6 +101,7 @@ def make(root: Path, sources: list[Any], sink: Any = None, **kw: Any) -> w.Folde
         return item
 
     rules = IgnoreRules(root)
+    kw.setdefault("check_dirs", lambda dirs: [])  # the fakes hold no inotify watch
     return w.FolderWatcher(
         root,
         sink or Recorder(),
@@ -197,6 +199,36 @@ def test_a_burst_makes_the_next_rescan_walk(root: Path) -> None:
     assert watcher.sink.calls == ["started", "distrust", "walk", "a.py"]  # type: ignore[attr-defined]
 
 
+def test_a_new_folder_without_a_watch_is_a_failure(root: Path) -> None:
+    """Past inotify's limit watchfiles adds no watch for a new folder and says nothing."""
+    (root / "fresh").mkdir()
+    added = {(w.ADDED, str(root / "fresh")), (w.ADDED, str(root / "src" / "new.py"))}
+    checked: list[list[str]] = []
+
+    def check(dirs: list[str]) -> list[str]:
+        checked.append(dirs)
+        return dirs
+
+    watcher = make(root, [FakeSource([added]), FakeSource([])], check_dirs=check)
+    watcher.run()
+    assert checked == [[str(root / "fresh")]]  # only folders, only added ones
+    calls = watcher.sink.calls  # type: ignore[attr-defined]
+    assert calls == ["started", "fresh", "src/new.py", "lost", "started", "walk"]
+
+
+def test_unwatched_dirs_reads_this_process_watches(root: Path) -> None:
+    if sys.platform != "linux":
+        pytest.skip("per-folder watches are inotify's")
+    from watchfiles._rust_notify import RustNotify
+
+    source = RustNotify([str(root / "src")], False, False, 1000, True, False)
+    try:
+        watched, other = str(root / "src"), str(root / "logs")
+        assert w.unwatched_dirs([watched, other]) == [other]
+    finally:
+        source.close()
+
+
 def _watch_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("sp-watch-")]
 
@@ -226,11 +258,13 @@ def test_the_real_watcher_reports_an_edit_and_stops(root: Path) -> None:
     watcher.start()
     assert watcher.ready.result() is True  # live: the watches are in place
     (root / "logs" / "ignored.txt").write_text("x")
+    (root / "src" / "fresh").mkdir()  # a new folder: watched (checked in /proc), no failure
     (root / "src" / "new.py").write_text("X = 1\n")
     got.wait()  # no deadline of ours: pytest-timeout
     watcher.stop()
     watcher.join()
     assert "src/new.py" in seen and not any(r.startswith("logs/") for r in seen)
+    assert "lost" not in watcher.sink.calls  # type: ignore[attr-defined]
     assert not _watch_threads()
 
 
