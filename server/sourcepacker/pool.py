@@ -180,26 +180,57 @@ class TokenizerPool:
             return out
 
         threads = self._thread_pool()
-        yield from self._run(batches, cancel, lambda b: threads.submit(hash_batch, b))
-        if not misses or (cancel is not None and cancel.is_set()):
-            return
-        if not spawned:  # a few misses: count them here, on the texts already read
-            seen = _SeenThisScan(lookup)
-            small = [misses[i : i + BATCH_SIZE] for i in range(0, len(misses), BATCH_SIZE)]
-            yield from self._run(
-                small, cancel, lambda b: threads.submit(self._count_kept, b, kept, seen, shape)
-            )
-            return
-        miss_batches = [misses[i : i + BATCH_SIZE] for i in range(0, len(misses), BATCH_SIZE)]
-        processes = self._process_pool()
+        # Misses go to the workers batch by batch while the hashing goes on: counting starts
+        # ~0.2-0.3 s earlier on a cold stdlib than after hashing every file.
+        counting: set[Future[list[FileCount]]] = set()
+        sent = 0
+
+        def send(everything: bool) -> None:
+            nonlocal sent
+            with lock:
+                if not spawned:
+                    return
+                end = (
+                    len(misses)
+                    if everything
+                    else sent + (len(misses) - sent) // BATCH_SIZE * BATCH_SIZE
+                )
+                chunk, sent = misses[sent:end], end
+            processes = self._process_pool()
+            for i in range(0, len(chunk), BATCH_SIZE):
+                batch = chunk[i : i + BATCH_SIZE]
+                counting.add(processes.submit(worker_count_batch, root, batch, max_size, shape))
+
+        def finished() -> Iterator[list[FileCount]]:
+            done = {f for f in counting if f.done()}
+            counting.difference_update(done)
+            for future in done:
+                yield future.result()
+
         try:
-            yield from self._run(
-                miss_batches,
-                cancel,
-                lambda b: processes.submit(worker_count_batch, root, b, max_size, shape),
-            )
+            for hashed in self._run(batches, cancel, lambda b: threads.submit(hash_batch, b)):
+                yield hashed
+                send(everything=False)
+                yield from finished()
+            if cancel is not None and cancel.is_set():
+                return
+            if not spawned:  # a few misses: count them here, on the texts already read
+                seen = _SeenThisScan(lookup)
+                small = [misses[i : i + BATCH_SIZE] for i in range(0, len(misses), BATCH_SIZE)]
+                yield from self._run(
+                    small, cancel, lambda b: threads.submit(self._count_kept, b, kept, seen, shape)
+                )
+                return
+            send(everything=True)
+            while counting and not (cancel is not None and cancel.is_set()):
+                self.queue_depth = len(counting)
+                wait(counting, return_when=FIRST_COMPLETED)
+                yield from finished()
         finally:
-            if adaptive:
+            for future in counting:
+                future.cancel()
+            self.queue_depth = 0
+            if adaptive and spawned:
                 self._stop_processes()
 
     def _count_kept(

@@ -33,13 +33,15 @@ class RawDaemon:
 
     def __init__(self, tmp_path: Path) -> None:
         env = dict(os.environ, SOURCEPACKER_CACHE_DIR=str(tmp_path / "cache"))
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sourcepacker", "serve"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
+        self.stderr_path = tmp_path / f"stderr-{len(list(tmp_path.glob('stderr-*')))}.log"
+        with self.stderr_path.open("wb") as stderr:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "sourcepacker", "serve"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=env,
+            )
         self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.responses: dict[Any, dict[str, Any]] = {}  # by id, as they arrived
         self.exited = False
@@ -193,3 +195,5 @@ def test_params_of_a_wrong_type_are_refused_naming_the_field(start: Any) -> None
     daemon.send(frame(request(3, "sourcepacker/stats")))  # params omitted: allowed
     assert daemon.answers_or_exited(3)
     assert daemon.close() == 0
+    log = daemon.stderr_path.read_text()
+    assert "Unable to deserialize message" in log and "Traceback" not in log  # one line each

@@ -397,3 +397,34 @@ def test_a_warm_compress_run_derives_and_tokenizes_nothing(
     assert calls == []  # nothing parsed, nothing masked
     assert counted == []  # nothing tokenized: derived texts' and glue counts are cached
     assert warm.text == cold.text and warm.tokens == cold.tokens == count(warm.text)
+
+
+def test_output_is_written_whole_or_not_at_all(
+    ws: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """-o goes through a temp file renamed at the end: a pack that fails (git refusing --diff
+    outside a repository) or packs nothing leaves the previous prompt as it was, and no temp
+    file behind; a new prompt gets the usual permissions."""
+    out = tmp_path / "prompt.xml"
+    out.write_text("the previous prompt\n")
+    out.chmod(0o640)
+    code, _, err = run(capsys, "pack", str(ws), "--diff", "-o", str(out))
+    assert code == 1 and "git" in err
+    code, _, err = run(capsys, "pack", str(ws), "--include", "*.nothing", "-o", str(out))
+    assert code == 1 and "nothing to pack" in err
+    assert out.read_text() == "the previous prompt\n"
+    code, _, _ = run(capsys, "pack", str(ws), "-o", str(out))
+    assert code == 0 and out.read_text().startswith("<sourcepacker>")
+    assert (out.stat().st_mode & 0o777) == 0o640  # the file's own mode is kept
+    fresh = tmp_path / "new.xml"
+    assert run(capsys, "pack", str(ws), "-o", str(fresh))[0] == 0
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
+    code, _, err = run(capsys, "pack", str(ws), "-o", str(tmp_path / "no" / "such" / "x.xml"))
+    assert code == 1 and "no such directory" in err
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -411,8 +411,14 @@ def _run_pack(args: argparse.Namespace) -> int:
             engine.set_checked(_output_rels(root, args.output), False)
 
         if _streams(args, options):
-            # The pack streams while the scan counts, one file behind its workers.
-            report, result, written = _scan_and_stream(engine, args, options, scan_paths, select)
+            # The pack streams while the scan counts, one file behind its workers. Plain paths
+            # are ticked first, so the scan counts them first; a profile needs the walk.
+            if not args.profile:
+                select()
+            after_walk = select if args.profile else None
+            report, result, written = _scan_and_stream(
+                engine, args, options, scan_paths, after_walk
+            )
         else:
             report = _scan(engine, args, scan_paths)
             select()
@@ -460,7 +466,7 @@ def _scan_and_stream(
     args: argparse.Namespace,
     options: PackOptions,
     paths: list[str] | None,
-    select: Callable[[], None],
+    select: Callable[[], None] | None,
 ) -> tuple[ScanReport, PackResult, list[str]]:
     from .progress import progress_listener
 
@@ -488,16 +494,15 @@ def _streams(args: argparse.Namespace, options: PackOptions) -> bool:
 
 class _Sink:
     """Where a streamed prompt goes: ``-o FILE``, the clipboard (gathered first), stdout, or
-    nowhere (``--json`` alone prints the summary). An empty pack leaves no file behind."""
+    nowhere (``--json`` alone prints the summary). An empty or failed pack writes no file."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self._file: BinaryIO | None = None
+        self._file: _OutputFile | None = None
         self._copy: io.BytesIO | None = None
         self.write: Callable[[bytes], object] = _discard
         if args.output:
-            # 1 MiB buffer: ~40 writes for the stdlib's 37 MB instead of ~4,500 for 8 KiB.
-            self._file = open(args.output, "wb", buffering=1 << 20)  # noqa: SIM115
+            self._file = _OutputFile(args.output)
             self.write = self._file.write
         elif args.copy:
             self._copy = io.BytesIO()
@@ -510,17 +515,15 @@ class _Sink:
 
     def __exit__(self, *exc: object) -> None:
         if self._file is not None:
-            self._file.close()
-        if exc[0] is not None and self.args.output:
-            _unlink_quietly(self.args.output)  # no half-written prompt left behind
+            self._file.discard()  # after finish(), nothing is left to discard
 
     def finish(self, result: PackResult) -> list[str]:
         """Close the sink; the paths written (the output file, when there is one)."""
         if self._file is not None:
-            self._file.close()
             if result.file_count == 0:
-                _unlink_quietly(self.args.output)
+                self._file.discard()
                 return []
+            self._file.commit()
             return [str(self.args.output)]
         if self._copy is not None and result.file_count:
             from .clipboard import copy_to_clipboard
@@ -533,6 +536,65 @@ class _Sink:
         elif self.write is not _discard:
             sys.stdout.buffer.flush()
         return []
+
+
+class _OutputFile:
+    """``-o FILE`` written whole or not at all.
+
+    The prompt goes to a temp file beside the target, renamed over it at the end: a pack that
+    fails half-way (git refusing ``--diff``, a full disk) or packs nothing leaves the previous
+    file as it was. The temp file is created at the first write, after the walk, so one inside
+    the workspace is never packed. A target that is not a regular file (a FIFO, /dev/stdout)
+    is written in place.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.target = Path(os.path.realpath(path))  # through a symlink, as open() would go
+        if not self.target.parent.is_dir():
+            raise CliError(f"{path}: no such directory {self.target.parent}")
+        self._umask = os.umask(0o022)  # read it (before any thread starts), then put it back
+        os.umask(self._umask)
+        self._out: BinaryIO | None = None
+        self._tmp: Path | None = None
+
+    def write(self, data: bytes) -> object:
+        if self._out is None:
+            self._out = self._open()
+        return self._out.write(data)
+
+    def _open(self) -> BinaryIO:
+        import stat
+        import tempfile
+
+        try:
+            st: os.stat_result | None = os.stat(self.target)
+        except FileNotFoundError:
+            st = None
+        # 1 MiB buffer: ~40 writes for the stdlib's 37 MB instead of ~4,500 for 8 KiB.
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            return open(self.target, "wb", buffering=1 << 20)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent
+        )
+        self._tmp = Path(tmp)
+        os.fchmod(fd, stat.S_IMODE(st.st_mode) if st else 0o666 & ~self._umask)
+        return os.fdopen(fd, "wb", buffering=1 << 20)
+
+    def commit(self) -> None:
+        if self._out is None:
+            return
+        self._out.close()
+        if self._tmp is not None:
+            os.replace(self._tmp, self.target)
+            self._tmp = None
+
+    def discard(self) -> None:
+        if self._out is not None:
+            with contextlib.suppress(OSError):
+                self._out.close()
+        if self._tmp is not None:
+            _unlink_quietly(self._tmp)
+            self._tmp = None
 
 
 def _discard(_data: bytes) -> None:

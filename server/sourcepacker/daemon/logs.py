@@ -60,8 +60,20 @@ def install_logging(server: SourcePackerServer) -> None:
     stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(stderr)
     logging.getLogger("pygls").setLevel(logging.WARNING)
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_one_line_for_bad_params)
     sp = logging.getLogger("sourcepacker")
     sp.addHandler(_DeferredClientHandler(server))
+
+
+def _one_line_for_bad_params(record: logging.LogRecord) -> bool:
+    """pygls logs a whole cattrs traceback (~60 lines) for every request whose params do not
+    fit; the client gets -32602 naming the field, and stdio.py logs one line. Keep one here
+    (other failures to read a message keep their traceback: those would be our bug)."""
+    if str(record.msg).startswith("Unable to deserialize") and "ClassValidationError" in str(
+        record.args
+    ):
+        record.msg, record.args = "Unable to deserialize message: invalid params", ()
+    return True
 
 
 class _DeferredClientHandler(logging.Handler):
