@@ -209,11 +209,22 @@ def test_a_new_folder_without_a_watch_is_a_failure(root: Path) -> None:
         checked.append(dirs)
         return dirs
 
-    watcher = make(root, [FakeSource([added]), FakeSource([])], check_dirs=check)
+    watcher = make(root, [FakeSource([added, "timeout"]), FakeSource([])], check_dirs=check)
     watcher.run()
-    assert checked == [[str(root / "fresh")]]  # only folders, only added ones
+    fresh = str(root / "fresh")
+    assert checked == [[fresh], [fresh]]  # only folders, only added ones; looked at twice
     calls = watcher.sink.calls  # type: ignore[attr-defined]
     assert calls == ["started", "fresh", "src/new.py", "lost", "started", "walk"]
+
+
+def test_a_watch_added_late_is_no_failure(root: Path) -> None:
+    """notify adds the watch of a new folder just after reporting it: one more look."""
+    (root / "fresh").mkdir()
+    looks = iter([[str(root / "fresh")], []])
+    source = FakeSource([{(w.ADDED, str(root / "fresh"))}, "timeout", "timeout"])
+    watcher = make(root, [source], check_dirs=lambda dirs: next(looks))
+    watcher.run()
+    assert watcher.sink.calls == ["started", "fresh"]  # type: ignore[attr-defined]
 
 
 def test_unwatched_dirs_reads_this_process_watches(root: Path) -> None:
@@ -342,3 +353,21 @@ def test_the_file_watcher_option(options: Any, mode: str, warned: bool) -> None:
 
     assert watcher_mode(Ls(), options) == mode  # type: ignore[arg-type]
     assert len(warnings) == int(warned)
+
+
+def test_a_rescan_waits_for_the_second_look_at_a_new_folder(root: Path) -> None:
+    (root / "fresh").mkdir()
+    source = GatedSource()
+    watcher = make(root, [source, FakeSource([])], check_dirs=lambda dirs: dirs)
+    watcher.start()
+    source.calls.acquire()  # the first watch() waits
+    synced = watcher.sync()  # answered by the second one at the earliest
+    source.items.put("timeout")
+    source.calls.acquire()  # the second began, holding the request
+    source.items.put({(w.ADDED, str(root / "fresh"))})  # a folder without a watch (yet?)
+    source.calls.acquire()  # the third began
+    assert not synced.done()  # not answered until the folder is looked at again
+    source.items.put("timeout")
+    synced.result()
+    watcher.join()
+    assert watcher.sink.calls[:3] == ["started", "fresh", "lost"]  # type: ignore[attr-defined]

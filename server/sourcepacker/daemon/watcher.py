@@ -31,8 +31,9 @@ When events may be lost, the session is told so and its next rescan walks:
   nothing (tried in a user namespace with ``max_inotify_watches`` = 3; notify 8.2 reports it,
   the notify inside watchfiles 1.3 did not). So on Linux each new folder of a batch is looked
   for among this process's inotify watches (``/proc/self/fdinfo``: a line per watch with its
-  inode; 9 ms CPU with 1,111 folders watched, only for batches that add folders); one missing is a
-  failure as above, and the restart then fails on the limit: walks from there on.
+  inode; 9 ms CPU with 1,111 folders watched, only for batches that add folders). One still
+  missing at the next look (notify adds the watch just after reporting the folder; rescans
+  wait for that look) is a failure as above, and the restart then fails on the limit: walks.
 
 Starting can fail (``max_user_watches`` reached: notify needs one watch per folder, ignored ones
 included; a folder we may not read; no inotify, where notify would fall back to polling every
@@ -309,6 +310,7 @@ class FolderWatcher:
 
     def _pump(self, source: EventSource) -> bool:
         """Hand batches to the session until stopped (False) or the source fails (True)."""
+        suspects: list[str] = []  # new folders without a watch at the last look
         while not self._stop.is_set():
             with self._lock:
                 waiters, self._waiters = self._waiters, []
@@ -324,27 +326,35 @@ class FolderWatcher:
                 self._answer(waiters)
                 return True
             if isinstance(batch, str):  # "stop", "timeout", "signal"
-                self._answer(waiters)
-                continue
+                batch = set()
             rels = relevant_paths(
                 str(self.root), (p for _c, p in batch), self.rules(), self.own_dirs
             )
             if rels:
                 self._post(self._feed, rels)
-            if missing := self.check_dirs(self._added_dirs(batch, rels)):
-                log.warning(
-                    "file watcher of %s: no watch for the new folder %s (inotify's limit: raise "
-                    "fs.inotify.max_user_watches); restarting it, the next rescan walks",
-                    self.root,
-                    missing[0],
-                )
-                self._post(self.sink.watcher_lost)
-                self._answer(waiters)
-                return True
+            new_dirs = self._added_dirs(batch, rels)
+            if suspects or new_dirs:
+                missing = self.check_dirs(suspects + new_dirs)
+                # Still unwatched one wait later: notify was not just slow to add the watch.
+                if lost := [d for d in missing if d in suspects]:
+                    log.warning(
+                        "file watcher of %s: no watch for the new folder %s (inotify's limit: "
+                        "raise fs.inotify.max_user_watches); restarting it, the next rescan walks",
+                        self.root,
+                        lost[0],
+                    )
+                    self._post(self.sink.watcher_lost)
+                    self._answer(waiters)
+                    return True
+                suspects = missing
             if len(batch) >= OVERFLOW_SUSPECT_CHANGES:
                 self._post(self.sink.distrust_events)
                 self._post(self._walk)
-            self._answer(waiters)  # after the posts: the loop runs them first
+            if suspects:  # a rescan must not trust events before the next look
+                with self._lock:
+                    self._waiters[:0] = waiters
+            else:
+                self._answer(waiters)  # after the posts: the loop runs them first
         return False
 
     def _added_dirs(self, batch: Changes, rels: list[str]) -> list[str]:
