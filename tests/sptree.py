@@ -56,7 +56,7 @@ def fake_count(text: str) -> int:
     """A cheap, deterministic stand-in for a tokenizer: whitespace words plus one.
 
     Capped at the byte length, as a real BPE count is (every token covers at least one byte):
-    the cache refuses, as damage, a count above the size (``cache._valid_tokens``).
+    the cache refuses, as damage, a count above the size (``cache.valid_tokens``).
     """
     return min(len(text.split()) + 1, len(text.encode("utf-8", "surrogatepass")))
 

@@ -1,7 +1,9 @@
-"""The token cache and the path snapshot, kept in memory and persisted atomically.
+"""One workspace's cache: its path snapshot and its token counts, persisted atomically.
 
 Token counts are content-addressed — ``(encoding, xxh3_64, size) → tokens`` — so identical files
-anywhere count once and a renamed file is never re-tokenized. The path snapshot
+anywhere count once and a renamed file is never re-tokenized. The counts a workspace uses are
+kept in its own file, so a warm run reads that one file; a miss asks the store shared by every
+workspace (store.py, ``shared``), and a new count goes to both. The path snapshot
 ``path → (size, mtime_ns, inode, hash)`` lets a restarted process skip unchanged files without
 reading them, as git's index does. Both live in one msgpack file written to a temp file, fsynced
 and ``os.replace``d, so a crash mid-write leaves the old file or the new one, never a torn one.
@@ -31,6 +33,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import msgspec
 import xxhash
@@ -110,6 +113,14 @@ class CacheFile(msgspec.Struct):
     raw_paths: list[tuple[bytes, PathRecord]] = []
 
 
+class SharedCounts(Protocol):
+    """The store shared by every workspace (store.TokenStore); declared here to avoid a cycle."""
+
+    def get(self, encoding: str, digest: int, size: int) -> int | None: ...
+    def add(self, encoding: str, digest: int, size: int, tokens: int) -> None: ...
+    def save(self) -> bool: ...
+
+
 class CacheDamaged(ValueError):
     """A cache file that must not be trusted; the message says why, on one line."""
 
@@ -137,6 +148,8 @@ class TokenCache:
     """In-memory cache with a dirty revision; safe to use from several threads."""
 
     path: Path | None
+    #: The store shared by all workspaces (store.TokenStore), asked on a miss here.
+    shared: SharedCounts | None = None
     #: encoding → {``content_key(hash, size)``: ``tokens << DAY_BITS | day last used``}; use
     #: :meth:`get`, :meth:`put` and :meth:`entries` rather than this layout.
     tokens: dict[str, dict[int, int]] = field(default_factory=dict)
@@ -159,13 +172,14 @@ class TokenCache:
     _last_save_seconds: float = field(default=0.0, repr=False)
 
     @classmethod
-    def load(cls, path: Path | None) -> TokenCache:
-        cache = cls(path)
+    def load(cls, path: Path | None, shared: SharedCounts | None = None) -> TokenCache:
+        """The workspace's cache file at ``path`` (None: memory only), over ``shared``."""
+        cache = cls(path, shared=shared)
         if path is None:
             return cache
         cache.real_dir = os.path.realpath(path.parent)
         try:
-            data, _st = read_vetted(cache.real_dir, os.fspath(path), MAX_CACHE_BYTES)
+            data, st = read_vetted(cache.real_dir, os.fspath(path), MAX_CACHE_BYTES)
         except FileNotFoundError:
             return cache
         except (OSError, ReadRefused) as exc:  # a FIFO, a device, a link out, too large
@@ -174,7 +188,7 @@ class TokenCache:
             return cache
         try:
             stored = _decode(data)
-            tokens = _valid_tokens(stored)
+            tokens = valid_tokens(stored.tokens)
             stored.tokens = {}  # the entries go before the paths are decoded
             paths = _valid_paths(stored)
         except CacheDamaged as exc:
@@ -182,29 +196,57 @@ class TokenCache:
             log.warning("%s; discarding it and rebuilding", cache.load_error)
             return cache
         cache.tokens, cache.paths = tokens, paths
+        if st.st_mtime < time.time() - 86400:  # in use: a sweep must not take it (store.py)
+            with contextlib.suppress(OSError):
+                os.utime(path)
         return cache
 
     def get(self, encoding: str, digest: int, size: int) -> int | None:
-        table = self.tokens.get(encoding)
-        if table is None:
-            return None
+        """The count of a content: this workspace's own table, else the shared store."""
         key = content_key(digest, size)
-        packed = table.get(key)
+        packed = self.tokens.get(encoding, {}).get(key)
         if packed is None:
-            return None
-        today = _today()
-        if packed & DAY_MASK != today:  # a new int only on the first hit of the day
-            table[key] = packed & ~DAY_MASK | today
+            if self.shared is None:
+                return None
+            tokens = self.shared.get(encoding, digest, size)
+            if tokens is not None:  # now one of this workspace's counts: saved with its file
+                self._keep(encoding, key, tokens)
+            return tokens
+        day = today()
+        if packed & DAY_MASK != day:  # a new int only on the first hit of the day
+            self.tokens[encoding][key] = packed & ~DAY_MASK | day
         return packed >> DAY_BITS
 
     def put(self, encoding: str, digest: int, size: int, tokens: int) -> None:
+        """A count just computed: kept here and offered to the shared store."""
+        self._keep(encoding, content_key(digest, size), tokens)
+        if self.shared is not None:
+            self.shared.add(encoding, digest, size, tokens)
+
+    def _keep(self, encoding: str, key: int, tokens: int) -> None:
         with self._lock:
             table = self.tokens.setdefault(encoding, {})
-            key = content_key(digest, size)
             old = table.get(key)
-            table[key] = tokens << DAY_BITS | _today()
+            table[key] = tokens << DAY_BITS | today()
             if old is None or old >> DAY_BITS != tokens:
                 self.revision += 1
+
+    def adopt(self, tokens: dict[str, dict[int, int]]) -> int:
+        """Take counts this workspace lacks (``valid_tokens``' layout) as used today; how many.
+
+        They stay this workspace's own: never offered to the shared store (see legacy.py).
+        """
+        day, added = today(), 0
+        with self._lock:
+            for encoding, entries in tokens.items():
+                table = self.tokens.setdefault(encoding, {})
+                for key, packed in entries.items():
+                    if key not in table:
+                        table[key] = packed & ~DAY_MASK | day
+                        added += 1
+            if added:
+                self.revision += 1
+        return added
 
     def entries(self, encoding: str) -> list[tuple[int, int, int]]:
         """``(hash, size, tokens)`` of every entry of ``encoding`` (tests, tools)."""
@@ -259,10 +301,21 @@ class TokenCache:
         quiet = max(MIN_FLUSH_SECONDS, 10 * self._last_save_seconds)
         if time.monotonic() - self._last_save_end < quiet:
             return False
-        return self.save()
+        # This file only: the shared store is merged at the end (save), so a cold scan rewrites
+        # its shards once, not at every flush.
+        return self._save_own()
 
     def save(self) -> bool:
-        """Write atomically; returns False (and logs) when the location is not writable."""
+        """Write this file atomically, then merge new counts into the shared store.
+
+        Returns whether this file was written (False, and a log line, when not writable).
+        """
+        saved = self._save_own()
+        if self.shared is not None:
+            self.shared.save()
+        return saved
+
+    def _save_own(self) -> bool:
         if self.path is None or not self.dirty:
             return False
         with self._write_lock:
@@ -299,7 +352,7 @@ class TokenCache:
                 return False
             # A put() that raced this write bumped revision past ``revision``: stays dirty.
             self.saved_revision = revision
-            _remove_stale_temps(self.path)
+            remove_stale_temps(self.path)
             self._last_save_end = time.monotonic()
             self._last_save_seconds = self._last_save_end - started
             return True
@@ -312,7 +365,7 @@ class TokenCache:
 
     def _evict(self) -> None:
         """Drop entries unused for MAX_AGE_DAYS, then the oldest beyond MAX_ENTRIES."""
-        oldest = _today() - MAX_AGE_DAYS
+        oldest = today() - MAX_AGE_DAYS
         stale = [
             (enc, key)
             for enc, table in self.tokens.items()
@@ -363,7 +416,7 @@ def content_key(digest: int, size: int) -> int:
     return size << 64 | digest
 
 
-def _today() -> int:
+def today() -> int:
     return int(time.time() // 86400)
 
 
@@ -387,10 +440,10 @@ def _decode(data: bytes) -> _Decoded:
     return stored
 
 
-def _valid_tokens(stored: _Decoded) -> dict[str, dict[int, int]]:
+def valid_tokens(stored: dict[str, list[TokenEntry]]) -> dict[str, dict[int, int]]:
     """The in-memory layout (see DAY_BITS) of the stored entries, each checked."""
     tokens: dict[str, dict[int, int]] = {}
-    for encoding, entries in stored.tokens.items():
+    for encoding, entries in stored.items():
         table = tokens[encoding] = {}
         for e in entries:
             # A token covers at least one byte, so a count never exceeds the size.
@@ -454,7 +507,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _remove_stale_temps(path: Path) -> None:
+def remove_stale_temps(path: Path) -> None:
     """Delete temp files of writers killed mid-write (each as large as the cache).
 
     A temp file named with the pid of a process that no longer exists goes at once; others
@@ -485,22 +538,33 @@ def _writer_alive(rest: str) -> bool:
     return True
 
 
-def default_cache_dir(root: Path, override: str | os.PathLike[str] | None = None) -> Path:
-    """Where the cache of workspace ``root`` lives: never inside the workspace by default.
+def cache_base(override: str | os.PathLike[str] | None = None) -> Path:
+    """The folder of every workspace's cache folder and of the shared token store.
 
     Precedence: explicit override (``--cache-dir``, the ``cacheDir`` setting) →
-    ``$SOURCEPACKER_CACHE_DIR`` (one sub-folder per workspace) → the user's cache directory
-    (platformdirs: ``~/.cache/sourcepacker`` on Linux), one sub-folder per workspace keyed by
-    its real path. Pointing the CLI at someone else's checkout leaves no file in it.
+    ``$SOURCEPACKER_CACHE_DIR`` → the user's cache directory (platformdirs:
+    ``~/.cache/sourcepacker`` on Linux).
     """
     if override:
         return Path(override)
     env = os.environ.get(ENV_CACHE_DIR)
     if env:
-        return Path(env) / _workspace_key(root)
+        return Path(env)
     import platformdirs
 
-    return Path(platformdirs.user_cache_dir("sourcepacker")) / _workspace_key(root)
+    return Path(platformdirs.user_cache_dir("sourcepacker"))
+
+
+def default_cache_dir(root: Path, override: str | os.PathLike[str] | None = None) -> Path:
+    """Where the cache of workspace ``root`` lives: never inside the workspace by default.
+
+    An explicit override is the folder itself; otherwise one sub-folder of :func:`cache_base`
+    per workspace, keyed by its real path. Pointing the CLI at someone else's checkout leaves
+    no file in it.
+    """
+    if override:
+        return Path(override)
+    return cache_base() / _workspace_key(root)
 
 
 def _workspace_key(root: Path) -> str:

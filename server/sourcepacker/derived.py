@@ -9,15 +9,27 @@ derived text's token count comes from the token cache, keyed by the derived text
 
 Why the text is kept, not only its count: the prompt must contain it, and re-deriving it is the
 cost being avoided (tree-sitter parses ~10-20 MB/s; the stdlib took seconds, see
-tests/bench/bench_shape.py). One msgpack file per variant in the cache dir, written atomically;
-entries unused by the packs of one process are kept (the files are small: unchanged texts are
-stored as None). A file that fails to load is discarded, as the token cache is.
+tests/bench/bench_shape.py). One msgpack file per variant in the workspace's cache dir, written
+atomically. A file that fails to load is discarded, as the token cache is.
+
+Bounded as the token cache is: each entry carries the day it was last used, and a save drops
+entries unused for ``MAX_AGE_DAYS``, then the oldest beyond ``MAX_DERIVED_ENTRIES``; a variant's
+whole file goes when no pack used it for ``MAX_AGE_DAYS`` (a new transforms or rules version is
+a new variant, so old files would otherwise stay forever). A loaded file's mtime is moved to
+today (once a day at most) so that a variant in use is never taken for an unused one.
+
+Not shared between workspaces, unlike token counts: a pack loads its variant's file whole, so a
+shared one would make every warm pack load the texts of every workspace; what sharing would
+save is one parse per file per clone, once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +37,15 @@ from pathlib import Path
 import msgspec
 import xxhash
 
-from .cache import atomic_write
+from .cache import MAX_AGE_DAYS, atomic_write, today
 
 log = logging.getLogger(__name__)
 
 DERIVED_VERSION = 1
+FILE_PATTERN = "derived-*.msgpack"
+#: Beyond this many entries in one variant's file the least recently used go first (a text is
+#: stored only when it differs from the file's own; the stdlib's --compress file holds 2,255).
+MAX_DERIVED_ENTRIES = 200_000
 
 
 class Derived(msgspec.Struct, array_like=True, frozen=True):
@@ -42,6 +58,8 @@ class Derived(msgspec.Struct, array_like=True, frozen=True):
 class _File(msgspec.Struct):
     version: int
     entries: dict[str, Derived] = {}
+    #: key → the day it was last used (days since the epoch); a missing day reads as today.
+    days: dict[str, int] = {}
 
 
 _encoder = msgspec.msgpack.Encoder()
@@ -70,6 +88,7 @@ class DerivedStore:
         name = xxhash.xxh3_64_hexdigest(variant.encode())[:12]
         self.path = None if directory is None else directory / f"derived-{name}.msgpack"
         self._entries: dict[str, Derived] = {}
+        self._days: dict[str, int] = {}
         self._dirty = False
         self._lock = threading.Lock()
         self._load()
@@ -79,26 +98,36 @@ class DerivedStore:
             return
         try:
             stored = _decoder.decode(self.path.read_bytes())
+            _touch_daily(self.path)
         except FileNotFoundError:
             return
         except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
             log.warning("discarding derived-text cache %s: %s", self.path, exc)
             return
         if stored.version == DERIVED_VERSION:
-            self._entries = stored.entries
+            self._entries, self._days = stored.entries, stored.days
 
     @staticmethod
     def key(digest: int, size: int) -> str:
         return f"{digest:x}:{size}"
 
     def get(self, digest: int, size: int) -> Derived | None:
+        key = self.key(digest, size)
         with self._lock:
-            return self._entries.get(self.key(digest, size))
+            value = self._entries.get(key)
+            if value is not None:
+                self._days[key] = today()  # in memory: written with the next change
+            return value
 
     def put(self, digest: int, size: int, value: Derived) -> None:
+        key = self.key(digest, size)
         with self._lock:
-            self._entries[self.key(digest, size)] = value
+            self._entries[key] = value
+            self._days[key] = today()
             self._dirty = True
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def save(self) -> None:
         if self.path is None:
@@ -106,12 +135,42 @@ class DerivedStore:
         with self._lock:
             if not self._dirty:
                 return
-            data = _encoder.encode(_File(DERIVED_VERSION, dict(self._entries)))
+            self._evict()
+            data = _encoder.encode(_File(DERIVED_VERSION, dict(self._entries), dict(self._days)))
             self._dirty = False
         try:
             atomic_write(self.path, data)
         except OSError as exc:  # an optimisation: never fail a pack for it
             log.warning("cannot write derived-text cache %s: %s", self.path, exc)
+            return
+        remove_unused_variants(self.path.parent)
+
+    def _evict(self) -> None:
+        """Drop entries unused for MAX_AGE_DAYS, then the oldest beyond MAX_DERIVED_ENTRIES."""
+        day = today()
+        oldest = day - MAX_AGE_DAYS
+        days = {key: self._days.get(key, day) for key in self._entries}
+        keep = [key for key, used in days.items() if used >= oldest]
+        if len(keep) > MAX_DERIVED_ENTRIES:
+            keep = sorted(keep, key=days.__getitem__, reverse=True)[:MAX_DERIVED_ENTRIES]
+        self._entries = {key: self._entries[key] for key in keep}
+        self._days = {key: days[key] for key in keep}
+
+
+def remove_unused_variants(directory: Path) -> None:
+    """Delete the derived-text files of ``directory`` that no pack used for MAX_AGE_DAYS."""
+    cutoff = time.time() - MAX_AGE_DAYS * 86400
+    for path in directory.glob(FILE_PATTERN):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+
+
+def _touch_daily(path: Path) -> None:
+    """Move the mtime to now when it is a day old: the file is in use (see the docstring)."""
+    with contextlib.suppress(OSError):
+        if path.stat().st_mtime < time.time() - 86400:
+            os.utime(path)
 
 
 def derive(rel: str, text: str, transforms: Sequence[str], mask: bool) -> Derived:

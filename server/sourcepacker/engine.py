@@ -46,6 +46,7 @@ from .pool import TokenizerPool
 from .segments import SegmentMemo
 from .selection import ROOT, Selection
 from .settings import Settings
+from .store import default_store_dir, shared_store
 from .walk import FoundFile, Skipped, SkipReason, decode_text, walk
 
 if TYPE_CHECKING:  # each imported where used: a CLI pack needs none of them (~10 ms of start-up)
@@ -180,8 +181,7 @@ class Engine:
         self._buffer_counts: OrderedDict[tuple[str, int, int], int] = OrderedDict()
         self.rules = self._make_rules()
         if cache is None:
-            cache_dir = default_cache_dir(self.root, self.settings.cache_dir)
-            cache = TokenCache.load(cache_dir / CACHE_FILE_NAME)
+            cache = _default_cache(self.root, self.settings.cache_dir)
         self.cache = cache
         self._pool_factory = pool_factory
         self._pool = pool_factory(self.settings)
@@ -947,6 +947,21 @@ def _record(f: FileState, racy: bool = False) -> PathRecord:
     skip = f.skip.value if f.skip else ""
     mtime_ns, ctime_ns, ino = split_stat_key(f.stat)
     return PathRecord(f.size, mtime_ns, ino, f.hash or 0, racy, skip, ctime_ns)
+
+
+def _default_cache(root: Path, override: str | None) -> TokenCache:
+    """The workspace's own cache file over the store shared by every workspace.
+
+    A workspace new to this cache takes the counts of its old in-tree cache once (legacy.py).
+    """
+    path = default_cache_dir(root, override) / CACHE_FILE_NAME
+    fresh = not path.exists()
+    cache = TokenCache.load(path, shared=shared_store(default_store_dir(override)))
+    if fresh:
+        from . import legacy  # once per workspace: warm runs do not import it
+
+        legacy.import_in_tree(root, cache)
+    return cache
 
 
 def _pool_settings(s: Settings) -> tuple[str, str, int, str]:

@@ -88,13 +88,21 @@ async def start_daemon(tmp_path: Path) -> AsyncIterator[StartFn]:
     cache_root = tmp_path / "cache"
 
     async def start(
-        root: Path, options: dict[str, Any] | None = None, *, watch: bool = False
+        root: Path,
+        options: dict[str, Any] | None = None,
+        *,
+        watch: bool = False,
+        can_watch: bool = True,
+        prefix: tuple[str, ...] = (),
     ) -> Harness:
         """``watch``: accept the daemon's ``didChangeWatchedFiles`` registration, as VS Code
-        does (pytest-lsp alone refuses it, so by default the daemon has no watcher)."""
+        does (pytest-lsp alone refuses it, so by default the daemon uses its own watcher).
+        ``can_watch=False``: declare no watching at all, like Helix or a script. ``prefix``: a
+        command that runs the daemon (``unshare ...``)."""
         env = dict(os.environ, SOURCEPACKER_CACHE_DIR=str(cache_root))
         config = ClientServerConfig(
-            server_command=[sys.executable, "-m", "sourcepacker", "serve"], server_env=env
+            server_command=[*prefix, sys.executable, "-m", "sourcepacker", "serve"],
+            server_env=env,
         )
         client = await config.start()
         assert isinstance(client, LanguageClient)
@@ -106,9 +114,12 @@ async def start_daemon(tmp_path: Path) -> AsyncIterator[StartFn]:
             def registered(*_args: Any) -> None:
                 harness.watching.set()
 
+        capabilities = client_capabilities("visual-studio-code")
+        if not can_watch and capabilities.workspace is not None:
+            capabilities.workspace.did_change_watched_files = None
         await client.initialize_session(
             types.InitializeParams(
-                capabilities=client_capabilities("visual-studio-code"),
+                capabilities=capabilities,
                 root_uri=root.as_uri(),
                 workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
                 initialization_options=options or {},

@@ -446,3 +446,127 @@ async def test_gitignore_above_a_subfolder_root_applies_and_reloads(
     await ws.wait_for(lambda: ws.totals[-1].workspace.files == 1)
     listing = await ws.request("sourcepacker/listFiles")
     assert [e.path for e in listing.entries] == ["app.py"]
+
+
+async def test_without_a_client_watcher_the_daemon_watches(start_daemon: StartFn, workspace: Path):
+    """A client that cannot watch files (Helix, a script): the daemon's own watcher feeds the
+    rescans; the client sends no ``didChangeWatchedFiles`` at all."""
+    (workspace / "node_modules").mkdir()
+    ws = await start_daemon(workspace, can_watch=False)
+    files = (await ws.wait_exact()).workspace.files
+    stats = await ws.request("sourcepacker/stats")
+    assert (stats.watcher, stats.lastWholeScan) == ("daemon", "walk")
+    # No change: the rescan trusts the watcher and does not walk.
+    assert (await ws.request("sourcepacker/scan")).files == files
+    assert (await ws.request("sourcepacker/stats")).lastWholeScan == "events"
+    # Edit one file, create one, delete one, on disk only: the totals follow.
+    (workspace / "src" / "main.py").write_text("def main():\n    print('edited, longer now')\n")
+    (workspace / "docs" / "new.md").write_text("# A new page\n")
+    (workspace / "README.md").unlink()
+    kept = ("src/main.py", "src/pkg/util.py", "docs/guide.md", "docs/new.md", ".gitignore")
+    expect = sum(count((workspace / rel).read_text()) for rel in kept)
+
+    def caught_up() -> bool:
+        last = ws.totals[-1] if ws.totals else None
+        return (
+            last is not None
+            and last.workspace.pendingFiles == 0
+            and ((last.workspace.files, last.workspace.tokens) == (len(kept), expect))
+        )
+
+    await ws.wait_for(caught_up)
+    # Written just before the request: the rescan still sees it (it waits for the watcher).
+    (workspace / "src" / "late.py").write_text("LATE = 1\n")
+    for i in range(20):  # churn in an ignored folder (filtered before the session)
+        (workspace / "node_modules" / f"m{i}.js").write_text("x")
+    assert (await ws.request("sourcepacker/scan")).files == len(kept) + 1
+    stats = await ws.request("sourcepacker/stats")
+    assert stats.lastWholeScan == "events" and stats.watcher == "daemon"
+
+
+async def test_file_watcher_off_walks_every_rescan(start_daemon: StartFn, workspace: Path):
+    ws = await start_daemon(workspace, {"fileWatcher": "off"}, can_watch=False)
+    await ws.wait_exact()
+    await ws.request("sourcepacker/scan")
+    stats = await ws.request("sourcepacker/stats")
+    assert (stats.watcher, stats.lastWholeScan) == ("none", "walk")
+
+
+def inotify_limit(watches: int) -> tuple[str, ...]:
+    """Runs the daemon in a user namespace of its own with this inotify limit (Linux counts
+    watches per user namespace), so the machine's limit is untouched."""
+    set_limit = f"echo {watches} > /proc/sys/user/max_inotify_watches"
+    return ("unshare", "-Ur", "sh", "-c", set_limit + ' && exec "$@"', "sh")
+
+
+ONE_INOTIFY_WATCH = inotify_limit(1)
+
+
+def _can_limit_inotify() -> bool:
+    try:
+        cmd = [*ONE_INOTIFY_WATCH, "true"]
+        return subprocess.run(cmd, capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+async def test_past_the_inotify_limit_one_line_and_walks(start_daemon: StartFn, workspace: Path):
+    import pytest
+
+    if not _can_limit_inotify():
+        pytest.skip("no user namespaces here (unshare -Ur)")
+    ws = await start_daemon(workspace, can_watch=False, prefix=ONE_INOTIFY_WATCH)
+    totals = await ws.wait_exact()
+    assert totals.workspace.files == 5
+    stats = await ws.request("sourcepacker/stats")
+    assert (stats.watcher, stats.lastWholeScan) == ("none", "walk")
+    (workspace / "docs" / "new.md").write_text("# New\n")
+    assert (await ws.request("sourcepacker/scan")).files == 6  # a walk finds it
+    logs = [m.message for m in ws.client.log_messages]
+    limit = [m for m in logs if "for changes" in m]
+    assert len(limit) == 1 and "\n" not in limit[0] and "Traceback" not in limit[0]
+    assert "OS file watch limit reached" in limit[0] and "max_user_watches" in limit[0]
+
+
+async def test_the_daemon_watcher_restarts_and_walks_after_a_failure(
+    start_daemon: StartFn, workspace: Path
+):
+    """watchfiles fails on a name that is not UTF-8: the watcher restarts and the daemon walks
+    by itself, so the file is counted without any request."""
+    ws = await start_daemon(workspace, can_watch=False)
+    files = (await ws.wait_exact()).workspace.files
+    with open(os.path.join(os.fsencode(workspace), b"caf\xe9.txt"), "wb") as f:
+        f.write(b"bonjour\n")
+    await ws.wait_for(
+        lambda: (
+            bool(ws.totals)
+            and ws.totals[-1].workspace.files == files + 1
+            and ws.totals[-1].workspace.pendingFiles == 0
+        )
+    )
+    stats = await ws.request("sourcepacker/stats")
+    assert stats.watcher == "daemon"  # live again
+    logs = [m.message for m in ws.client.log_messages]
+    assert any("restarting it" in m for m in logs)
+
+
+async def test_a_new_folder_past_the_inotify_limit_stops_trusting(
+    start_daemon: StartFn, workspace: Path
+):
+    """watchfiles adds no watch for it and says nothing; the daemon finds out (/proc) and the
+    rescan walks instead of trusting events that will never come."""
+    import pytest
+
+    if not _can_limit_inotify():
+        pytest.skip("no user namespaces here (unshare -Ur)")
+    dirs = 4  # ws, src, src/pkg, docs: exactly the limit
+    ws = await start_daemon(workspace, can_watch=False, prefix=inotify_limit(dirs))
+    files = (await ws.wait_exact()).workspace.files
+    assert (await ws.request("sourcepacker/stats")).watcher == "daemon"
+    (workspace / "new").mkdir()
+    (workspace / "new" / "page.md").write_text("# Unwatched folder\n")
+    assert (await ws.request("sourcepacker/scan")).files == files + 1
+    stats = await ws.request("sourcepacker/stats")
+    assert (stats.watcher, stats.lastWholeScan) == ("none", "walk")
+    logs = [m.message for m in ws.client.log_messages]
+    assert any("no watch for the new folder" in m for m in logs)

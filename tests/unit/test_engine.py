@@ -15,6 +15,7 @@ import sourcepacker.engine as engine_module
 from sourcepacker.cache import CACHE_FILE_NAME
 from sourcepacker.engine import Engine
 from sourcepacker.model import TokenState
+from sourcepacker.store import STORE_DIR_NAME
 from sourcepacker.walk import SkipReason, WalkResult
 from sptree import OLD_NS, FakePool, age, fake_count, fake_pool, make_tree
 
@@ -185,7 +186,8 @@ def test_settings_cache_dir_is_used(tmp_path: Path) -> None:
     engine = Engine(root, settings, pool_factory=fake_pool)
     engine.scan()
     engine.close()
-    assert [p.name for p in (tmp_path / "elsewhere").iterdir()] == [CACHE_FILE_NAME]
+    # The workspace's file and the token store (inside an explicit cache folder too).
+    assert {p.name for p in (tmp_path / "elsewhere").iterdir()} == {CACHE_FILE_NAME, STORE_DIR_NAME}
     assert not (root / ".sourcepacker").exists()
     again = Engine(root, settings)
     assert again.scan().read == 0

@@ -26,6 +26,10 @@ class FakeCache:
         return False
 
 
+class FakeRules:
+    outside_files: tuple[Path, ...] = ()
+
+
 class GatedEngine:
     """Records each scan's arguments; each scan waits until the test opens its gate."""
 
@@ -39,6 +43,7 @@ class GatedEngine:
         self.cancels: list[threading.Event] = []
         self.fail_next = False
         self.rules_invalidated = 0
+        self.rules = FakeRules()
 
     def scan(self, **kwargs: Any) -> ScanReport:
         gate = threading.Event()
@@ -281,3 +286,22 @@ async def test_a_cancelled_or_failed_walk_is_not_trusted(session: Any) -> None:
     assert engine.calls[-1]["paths"] is None
     await finish(s, engine)
     assert engine.calls[-1]["paths"] == []
+
+
+async def test_an_ignore_file_above_the_folder_that_changed_makes_the_rescan_walk(
+    session: Any, tmp_path: Path
+) -> None:
+    """No watcher may report it (ours watches the folder only): the trusted rescan stats it."""
+    s, engine = session
+    above = tmp_path / ".gitignore"
+    above.write_text("*.log\n")
+    engine.rules.outside_files = (above,)
+    s.watcher_started()
+    await finish(s, engine)
+    await finish(s, engine)
+    assert engine.calls[-1]["paths"] == []  # unchanged: trusted
+    above.write_text("*.log\n*.tmp\n")
+    await finish(s, engine)
+    assert engine.calls[-1]["paths"] is None and engine.rules_invalidated == 1
+    await finish(s, engine)
+    assert engine.calls[-1]["paths"] == []  # that walk saw the new rules: trusted again

@@ -257,6 +257,10 @@ export interface Stats {
   lastScanRead: number;
   /** A scan is running now. */
   scanning: boolean;
+  /** Who reports file changes: the client, the daemon's own watcher, or nobody. */
+  watcher: "client" | "daemon" | "none";
+  /** How the last whole-folder scan was served ("": none yet). */
+  lastWholeScan: "walk" | "events" | "";
 }
 
 export interface FileTokensItem {

@@ -265,6 +265,12 @@ class Stats:
     last_scan_tokenized: int
     last_scan_read: int
     scanning: bool
+    #: Who reports file changes: "client", "daemon" (its own watcher) or "none"; several folders:
+    #: "none" unless every one has a watcher, "daemon" if any of those is ours.
+    watcher: str
+    #: How the last whole-folder scan was served: "walk", "events" (the watcher's paths only) or
+    #: "" before any; several folders: "walk" if any walked.
+    last_whole_scan: str
 
 
 # --- notifications ----------------------------------------------------------------------------

@@ -41,6 +41,10 @@ class SourcePackerServer(LanguageServer):
         self.tasks: set[asyncio.Task[Any]] = set()
         #: The client registered our file watcher: events can be trusted (daemon/session.py).
         self.watching = False
+        #: initializationOptions.fileWatcher: "auto" (the client's, else ours), "daemon", "off".
+        self.watcher_mode = "auto"
+        #: Every folder gets the daemon's own watcher (daemon/watcher.py), later ones too.
+        self.own_watch = False
 
     def notify(self, method: str, params: Any) -> None:
         self.protocol.notify(method, params)

@@ -7,9 +7,7 @@ from lsprotocol import types
 from ..paths import rel_from_uri
 from ..server import SourcePackerServer
 from ..session import Session
-
-#: Our own folder: cache and selection writes must not trigger scans.
-OWN_FOLDER = ".sourcepacker"
+from ..watcher import OWN_FOLDER, is_own
 
 
 def register(server: SourcePackerServer) -> None:
@@ -26,7 +24,7 @@ def on_watched_files(ls: SourcePackerServer, params: types.DidChangeWatchedFiles
                 if s.is_outside_rules_file(change.uri):
                     s.file_changed("")  # a .gitignore above the folder: reload the rules
                 continue
-            if rel != OWN_FOLDER and not rel.startswith(OWN_FOLDER + "/"):
+            if not is_own(rel, (OWN_FOLDER,)):  # profile writes are not changes
                 s.file_changed(rel)
             break
 

@@ -32,7 +32,22 @@ def register(server: SourcePackerServer) -> None:
     server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)(on_folders)
 
 
+#: ``initializationOptions.fileWatcher``: who tells the daemon about file changes. "auto": the
+#: client when it accepts a ``didChangeWatchedFiles`` registration, else the daemon's own watcher
+#: (daemon/watcher.py); "daemon": always ours; "off": nobody, every rescan walks the folder.
+WATCHER_MODES = ("auto", "daemon", "off")
+
+
+def watcher_mode(ls: SourcePackerServer, options: object) -> str:
+    mode = options.get("fileWatcher", "auto") if isinstance(options, dict) else "auto"
+    if mode not in WATCHER_MODES:
+        ls.warn(f"SourcePacker: fileWatcher must be one of {', '.join(WATCHER_MODES)}; using auto")
+        return "auto"
+    return str(mode)
+
+
 def on_initialize(ls: SourcePackerServer, params: types.InitializeParams) -> None:
+    ls.watcher_mode = watcher_mode(ls, params.initialization_options)
     ls.settings, problems = parse_settings(params.initialization_options)
     for problem in problems:
         ls.warn(f"SourcePacker settings: {problem}")
@@ -48,9 +63,10 @@ def on_initialize(ls: SourcePackerServer, params: types.InitializeParams) -> Non
             preload_encoding(session)
 
 
-#: How long the first scans wait for the client to accept our file watcher. A walk that starts
-#: with the watcher live lets later rescans trust events (daemon/session.py); VS Code answers
-#: within milliseconds, a client that never answers only delays the first scan this long.
+#: How long the first scans wait for the client to accept our file watcher (or for the daemon's
+#: own to be live). A walk that starts with the watcher live lets later rescans trust events
+#: (daemon/session.py); VS Code answers within milliseconds, a client that never answers only
+#: delays the first scan this long.
 WATCHER_REPLY_SECONDS = 2.0
 
 
@@ -83,6 +99,8 @@ def open_folder(ls: SourcePackerServer, uri: str) -> Session | None:
     session = ls.sessions[uri] = Session(uri, engine, ls.notify, ls.work_done_progress)
     if ls.watching:  # the "**/*" registration covers folders added later too
         session.watcher_started()
+    elif ls.own_watch:
+        session.start_own_watcher()
     return session
 
 
@@ -119,6 +137,26 @@ def start_session(session: Session) -> None:
 
 
 async def register_watchers(ls: SourcePackerServer) -> None:
+    """Have every folder watched: by the client if it can (``auto``), else by the daemon."""
+    if ls.watcher_mode == "off":
+        log.info("fileWatcher is off: every rescan walks the folder")
+        return
+    if ls.watcher_mode == "auto" and await register_client_watchers(ls):
+        return
+    ls.own_watch = True
+    for session in ls.sessions.values():
+        session.start_own_watcher()
+    await own_watchers_ready(list(ls.sessions.values()))
+
+
+async def own_watchers_ready(sessions: list[Session]) -> None:
+    """Until each daemon watcher is live or has failed (one warning line each, then walks)."""
+    ready = [asyncio.wrap_future(s.own_watcher.ready) for s in sessions if s.own_watcher]
+    if ready:
+        await asyncio.wait(ready)
+
+
+async def register_client_watchers(ls: SourcePackerServer) -> bool:
     """Ask the client to watch every folder, and the ignore-rules files above each of them.
 
     git's rules come from the repository's top down to the folder (and ``core.excludesFile``),
@@ -127,8 +165,8 @@ async def register_watchers(ls: SourcePackerServer) -> None:
     caps = ls.client_capabilities.workspace
     watched = caps.did_change_watched_files if caps else None
     if watched is None or not watched.dynamic_registration:
-        log.info("client cannot watch files for us; rescan on request only")
-        return
+        log.info("client cannot watch files for us; the daemon watches them")
+        return False
     watchers = [types.FileSystemWatcher(glob_pattern="**/*")]
     if watched.relative_pattern_support:
         for session in list(ls.sessions.values()):
@@ -145,12 +183,13 @@ async def register_watchers(ls: SourcePackerServer) -> None:
     try:
         await ls.client_register_capability_async(types.RegistrationParams([registration]))
     except Exception as exc:
-        log.warning("could not register file watchers: %s", exc)
-        return
+        log.warning("could not register file watchers (%s); the daemon watches them", exc)
+        return False
     # From here on a whole-folder rescan may trust the events (daemon/session.py).
     ls.watching = True
     for session in ls.sessions.values():
         session.watcher_started()
+    return True
 
 
 async def on_shutdown(ls: SourcePackerServer, params: None) -> None:
@@ -184,4 +223,9 @@ async def on_folders(ls: SourcePackerServer, params: types.DidChangeWorkspaceFol
     for f in params.event.added:
         session = open_folder(ls, f.uri)
         if session is not None:
+            if session.own_watcher is not None:  # live before the first walk: it is trusted
+                await asyncio.wait(
+                    [asyncio.wrap_future(session.own_watcher.ready)],
+                    timeout=WATCHER_REPLY_SECONDS,
+                )
             start_session(session)

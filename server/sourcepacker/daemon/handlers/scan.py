@@ -16,6 +16,8 @@ def register(server: SourcePackerServer) -> None:
 async def scan(ls: SourcePackerServer, params: p.ScanParams) -> p.ScanResult:
     session = ls.session(params.root_uri)
     try:
+        if not params.force:  # a rescan that trusts events must have them all
+            await session.events_settled()
         report = await session.request_scan(force=params.force)
     except asyncio.CancelledError:  # $/cancelRequest: stop the work, not just the reply
         session.cancel_scans()
@@ -32,7 +34,11 @@ async def scan(ls: SourcePackerServer, params: p.ScanParams) -> p.ScanResult:
 
 def stats(ls: SourcePackerServer, params: p.StatsParams) -> p.Stats:
     sessions = [ls.session(params.root_uri)] if params.root_uri else list(ls.sessions.values())
-    out = p.Stats(0, 0, 0, 0, {}, {}, 0, 0.0, 0, 0, 0, False)
+    out = p.Stats(0, 0, 0, 0, {}, {}, 0, 0.0, 0, 0, 0, False, "", "")
+    watchers = {s.watcher for s in sessions}
+    out.watcher = "none" if "none" in watchers or not watchers else max(watchers)  # daemon > client
+    scans = {s.last_whole_scan for s in sessions}
+    out.last_whole_scan = "walk" if "walk" in scans else max(scans, default="")
     for s in sessions:
         t = s.engine.telemetry()
         out.files += t.files
