@@ -8,7 +8,6 @@ cold scan leaves ~8 MB of freed-but-kept heap in glibc's per-thread arenas (:fun
 
 from __future__ import annotations
 
-import ctypes
 import os
 from functools import cache
 from typing import Any
@@ -24,6 +23,8 @@ def _libc() -> Any:
     """The C library already loaded in this process, or None (Windows, or no such symbol)."""
     if not os.path.exists(_MAPS):
         return None
+    import ctypes  # here: a warm pack never trims, and ctypes costs ~3 ms to import
+
     try:
         return ctypes.CDLL(None, use_errno=True)
     except OSError:
@@ -43,6 +44,8 @@ def release_file_pages(path: str | None) -> None:
     if path is None or libc is None:
         return
     try:
+        import ctypes
+
         madvise = libc.madvise
         madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
         path = os.path.realpath(path)  # as the maps file names it
