@@ -100,7 +100,7 @@ class SegmentMemo:
             self._dirty = False
         data = _MAGIC + xxhash.xxh3_64_intdigest(body).to_bytes(8, "little") + body
         try:
-            atomic_write(self.path, data)
+            atomic_write(self.path, data, durable=False)  # checksummed
         except OSError as exc:  # an optimisation: never fail a pack for it
             log.warning("cannot write %s: %s", self.path, exc)
 

@@ -290,12 +290,15 @@ class TokenStore:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             with FileLock(folder / ".lock", timeout=LOCK_TIMEOUT_SECONDS):
+                path = None
                 for index, items in sorted(by_shard.items()):
                     path = shard_path(self.directory, encoding, index)
-                    atomic_write(path, merge(self._on_disk(encoding, index), items).encode())
-                    remove_stale_temps(path)
+                    data = merge(self._on_disk(encoding, index), items).encode()
+                    atomic_write(path, data, durable=False)  # checksummed: see atomic_write
                     with self._lock:
                         self._damaged.discard((encoding, index))
+                if path is not None:
+                    remove_stale_temps(path, every_file=True)
         except Timeout:
             log.warning("token store %s is busy (locked); counts kept for the next save", folder)
             return False
