@@ -218,10 +218,17 @@ class TokenCache:
             self.tokens[encoding][key] = packed & ~DAY_MASK | day
         return packed >> DAY_BITS
 
-    def put(self, encoding: str, digest: int, size: int, tokens: int) -> None:
-        """A count just computed: kept here and offered to the shared store."""
+    def put(
+        self, encoding: str, digest: int, size: int, tokens: int, *, share: bool = True
+    ) -> None:
+        """A count just computed: kept here and, with ``share``, offered to the shared store.
+
+        Not shared: the counts of a pack's glue (wrappers naming this workspace's paths, file
+        edges), of no use elsewhere; a cold stdlib pack made ~4,500 of them, spread over every
+        shard, so its last save rewrote all 64 shards after the files' own save had.
+        """
         self._keep(encoding, content_key(digest, size), tokens)
-        if self.shared is not None:
+        if share and self.shared is not None:
             self.shared.add(encoding, digest, size, tokens)
 
     def _keep(self, encoding: str, key: int, tokens: int) -> None:

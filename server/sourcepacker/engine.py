@@ -865,7 +865,7 @@ class Engine:
         tokens = self.cache.get(self.encoding, digest, size)
         if tokens is None:
             tokens = self._pool.count_text(text)
-            self.cache.put(self.encoding, digest, size, tokens)
+            self.cache.put(self.encoding, digest, size, tokens, share=False)  # glue: ours only
         return tokens
 
     def read_text(self, rel: str) -> Source | None:

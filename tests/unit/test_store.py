@@ -405,3 +405,29 @@ def test_the_command_line_with_a_damaged_store_warns_once_and_counts_exactly(
     assert damaged and len(shards) == len(damaged)  # one line per damaged shard, once
     code, again, _err = run_cli(capsys, "tokens", str(one), "--json")
     assert code == 0 and out.replace(str(two), "") == again.replace(str(one), "")
+
+
+def test_a_packs_glue_stays_out_of_the_shared_store(tmp_path: Path) -> None:
+    """Wrappers naming this workspace's paths are of no use to another: only the files' own
+    counts are offered to the store, the glue's stay in the workspace's file."""
+    import io
+
+    from sourcepacker.options import PackOptions
+
+    root = make_tree(tmp_path / "ws", FILES)
+    age(root)
+    _pools, factory = counting_pools()
+    engine = Engine(root, Settings(pool_size=2), pool_factory=factory)
+    engine.scan()
+    engine.set_checked([""], True)
+    shared = engine.cache.shared
+    assert shared is not None
+    offered: list[int] = []
+    real_add = shared.add
+    shared.add = lambda enc, digest, size, tokens: (  # type: ignore[method-assign]
+        offered.append(digest),
+        real_add(enc, digest, size, tokens),
+    )[1]
+    result = engine.pack(PackOptions(mask_secrets=False), write=io.BytesIO().write)
+    engine.close()
+    assert result.file_count == 3 and offered == []  # the glue was counted, and kept here
