@@ -430,17 +430,34 @@ def today() -> int:
     return int(time.time() // 86400)
 
 
+def seal(magic: bytes, body: bytes) -> bytes:
+    """A file that proves itself: ``magic``, the xxh3_64 of ``body`` (8 bytes, little-endian),
+    then ``body``. The cache, the store's shards and the segment memo are written so."""
+    return magic + xxhash.xxh3_64_intdigest(body).to_bytes(8, "little") + body
+
+
+def unseal(magic: bytes, data: bytes, what: str) -> memoryview:
+    """The body of a :func:`seal`-ed file; ValueError (``no sourcepacker WHAT header``,
+    ``checksum mismatch``) when it does not prove itself."""
+    head = len(magic) + 8
+    if not data.startswith(magic) or len(data) < head:
+        raise ValueError(f"no sourcepacker {what} header")
+    body = memoryview(data)[head:]
+    if xxhash.xxh3_64_intdigest(body) != int.from_bytes(data[len(magic) : head], "little"):
+        raise ValueError("checksum mismatch")
+    return body
+
+
 def encode_cache(body: bytes) -> bytes:
     """The file's bytes: the header (magic, xxh3_64 of ``body``) then ``body``."""
-    return MAGIC + xxhash.xxh3_64_intdigest(body).to_bytes(8, "little") + body
+    return seal(MAGIC, body)
 
 
 def _decode(data: bytes) -> _Decoded:
-    if not data.startswith(MAGIC) or len(data) < HEADER_SIZE:
-        raise CacheDamaged("no sourcepacker cache header")
-    body = memoryview(data)[HEADER_SIZE:]
-    if xxhash.xxh3_64_intdigest(body) != int.from_bytes(data[len(MAGIC) : HEADER_SIZE], "little"):
-        raise CacheDamaged("checksum mismatch")
+    try:
+        body = unseal(MAGIC, data, "cache")
+    except ValueError as exc:
+        raise CacheDamaged(str(exc)) from None
     try:
         stored = _decoder.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:

@@ -21,15 +21,14 @@ import os
 from pathlib import Path
 
 import msgspec
-import xxhash
 
 from .cache import (
-    HEADER_SIZE,
     MAGIC,
     MAX_CACHE_BYTES,
     CacheDamaged,
     TokenCache,
     TokenEntry,
+    unseal,
     valid_tokens,
 )
 from .fs import ReadRefused, read_vetted
@@ -82,11 +81,10 @@ def read_old(data: bytes, version: int) -> dict[str, dict[int, int]]:
     """The checked counts of an old cache file of ``version``; CacheDamaged when not trusted."""
     body: bytes | memoryview = data
     if data.startswith(MAGIC):  # v3's header: MAGIC, xxh3_64 of the body
-        body = memoryview(data)[HEADER_SIZE:]
-        if xxhash.xxh3_64_intdigest(body) != int.from_bytes(
-            data[len(MAGIC) : HEADER_SIZE], "little"
-        ):
-            raise CacheDamaged("checksum mismatch")
+        try:
+            body = unseal(MAGIC, data, "cache")
+        except ValueError as exc:
+            raise CacheDamaged(str(exc)) from None
     try:
         stored = _decoder.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:

@@ -25,7 +25,7 @@ from pathlib import Path
 import msgspec
 import xxhash
 
-from .cache import atomic_write
+from .cache import atomic_write, seal, unseal
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class SegmentMemo:
                 self._entries = {k: self._entries[k] for k in self._used}
             body = _encoder.encode(_File(_VERSION, layout_version(), dict(self._entries)))
             self._dirty = False
-        data = _MAGIC + xxhash.xxh3_64_intdigest(body).to_bytes(8, "little") + body
+        data = seal(_MAGIC, body)
         try:
             atomic_write(self.path, data, durable=False)  # checksummed
         except OSError as exc:  # an optimisation: never fail a pack for it
@@ -108,14 +108,7 @@ class SegmentMemo:
         if self.path is None:
             return
         try:
-            data = self.path.read_bytes()
-            head = len(_MAGIC) + 8
-            body = memoryview(data)[head:]
-            if not data.startswith(_MAGIC) or xxhash.xxh3_64_intdigest(body) != int.from_bytes(
-                data[len(_MAGIC) : head], "little"
-            ):
-                raise ValueError("checksum mismatch")
-            stored = _decoder.decode(body)
+            stored = _decoder.decode(unseal(_MAGIC, self.path.read_bytes(), "segments"))
             if any(v < 1 << _FACT_BITS for v in stored.entries.values()):
                 raise ValueError("a segment of no tokens")
         except FileNotFoundError:

@@ -46,7 +46,6 @@ import time
 from pathlib import Path
 
 import msgspec
-import xxhash
 
 from .cache import (
     DAY_BITS,
@@ -59,7 +58,9 @@ from .cache import (
     cache_base,
     content_key,
     remove_stale_temps,
+    seal,
     today,
+    unseal,
 )
 from .fs import ReadRefused, read_vetted
 
@@ -75,7 +76,6 @@ SHARD_BITS = 6
 SHARDS = 1 << SHARD_BITS
 SHARD_CAP = MAX_ENTRIES // SHARDS
 MAGIC = b"SPSTORE\x00"
-HEADER_SIZE = len(MAGIC) + 8
 #: A shard is ~26 bytes an entry; four times its share of the cap is damage, not data.
 MAX_SHARD_BYTES = 4 * 26 * SHARD_CAP + 4096
 #: How long a save waits for another process's save before leaving its entries for the next
@@ -162,7 +162,7 @@ class _Shard:
             for a in arrays:
                 a.byteswap()
         body = msgspec.msgpack.encode([STORE_VERSION, *(a.tobytes() for a in arrays)])
-        return MAGIC + xxhash.xxh3_64_intdigest(body).to_bytes(8, "little") + body
+        return seal(MAGIC, body)
 
 
 def _empty() -> _Shard:
@@ -471,11 +471,10 @@ def _read_shard(path: Path, index: int) -> _Shard:
 
 def decode_shard(data: bytes, index: int) -> _Shard:
     """A shard file's bytes as arrays; StoreDamaged when they must not be trusted."""
-    if not data.startswith(MAGIC) or len(data) < HEADER_SIZE:
-        raise StoreDamaged("no sourcepacker store header")
-    body = memoryview(data)[HEADER_SIZE:]
-    if xxhash.xxh3_64_intdigest(body) != int.from_bytes(data[len(MAGIC) : HEADER_SIZE], "little"):
-        raise StoreDamaged("checksum mismatch")
+    try:
+        body = unseal(MAGIC, data, "store")
+    except ValueError as exc:
+        raise StoreDamaged(str(exc)) from None
     try:
         version, *fields = msgspec.msgpack.decode(body, type=tuple[int, bytes, bytes, bytes, bytes])
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
